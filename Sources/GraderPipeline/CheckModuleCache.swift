@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import GraderModel
+import GraderProcess
+
+/// Which checks a module holds: the public ones (`grader test`) or all of them (`grader grade`).
+public enum CheckSet: String, Sendable {
+    case publicOnly = "public"
+    case full
+}
+
+/// A built check module: three static libraries and their interfaces, ready to link a submission
+/// against. The candidate's compile sees only `challengeDirectory`.
+public struct CheckModule: Sendable {
+    public var directory: URL
+    public var suites: [String]
+    /// The challenge's adapter, pasted into each submission's generated entry file.
+    public var adapterSource: String
+    public var buildMilliseconds: Int
+    public var cached: Bool
+
+    public var harnessDirectory: URL { directory.appendingPathComponent("harness") }
+    public var challengeDirectory: URL { directory.appendingPathComponent("challenge") }
+    public var checksDirectory: URL { directory.appendingPathComponent("checks") }
+    public var libraries: [URL] {
+        [checksDirectory.appendingPathComponent("libChallengeChecks.a"),
+         harnessDirectory.appendingPathComponent("libHarnessKit.a"),
+         challengeDirectory.appendingPathComponent("libChallenge.a")]
+    }
+}
+
+/// Builds each challenge's check module once per grader version and toolchain, and reuses it.
+///
+/// Layout: `<cache>/<key>/` where the key hashes the toolchain version, the grader version and the
+/// check set. Builds happen in a temporary folder renamed into place, under an `flock`, so
+/// concurrent graders (processes or tasks) build a module once and never see half of one.
+public struct CheckModuleCache: Sendable {
+    public let cacheDirectory: URL
+    public let toolchain: Toolchain
+    public let runner: any ProcessRunner
+    public let layout: ProjectLayout
+
+    public init(cacheDirectory: URL, toolchain: Toolchain, runner: any ProcessRunner, layout: ProjectLayout) {
+        self.cacheDirectory = cacheDirectory
+        self.toolchain = toolchain
+        self.runner = runner
+        self.layout = layout
+    }
+
+    /// Shared by every compile, so Glibc's and Foundation's clang modules are built once.
+    public var clangModuleCache: URL { cacheDirectory.appendingPathComponent("clang-module-cache") }
+
+    public func module(for challenge: Challenge, set: CheckSet, graderVersion: String) async throws -> CheckModule {
+        let suites = challenge.manifest.publicSuites + (set == .full ? challenge.mapping?.suites ?? [] : [])
+        if set == .full && challenge.mapping == nil { throw GraderFault.missingHiddenChecks(challenge.id) }
+        let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion)
+        let directory = cacheDirectory.appendingPathComponent(key)
+        let adapter = try String(contentsOf: challenge.directory.appendingPathComponent("Harness/Adapter.swift"), encoding: .utf8)
+        var module = CheckModule(directory: directory, suites: suites, adapterSource: adapter,
+                                 buildMilliseconds: 0, cached: true)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: directory.appendingPathComponent("complete").path) { return module }
+
+        try manager.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+        let lock = try await FileLock.acquire(cacheDirectory.appendingPathComponent("\(key).lock"))
+        defer { lock.release() }
+        if manager.fileExists(atPath: directory.appendingPathComponent("complete").path) { return module }
+
+        let started = ContinuousClock.now
+        let staging = cacheDirectory.appendingPathComponent("\(key).staging-\(getpid())")
+        try? manager.removeItem(at: staging)
+        defer { try? manager.removeItem(at: staging) }
+        var sources = try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("PublicTests"))
+        if set == .full { sources += try GraderVersion.swiftFiles(in: challenge.graderDirectory.appendingPathComponent("Checks")) }
+        let staged = CheckModule(directory: staging, suites: suites, adapterSource: adapter, buildMilliseconds: 0, cached: false)
+        try await buildLibrary("HarnessKit", into: staged.harnessDirectory,
+                               sources: try GraderVersion.swiftFiles(in: layout.harnessKitDirectory), includes: [])
+        try await buildLibrary("Challenge", into: staged.challengeDirectory,
+                               sources: try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Support")),
+                               includes: [])
+        try await buildLibrary("ChallengeChecks", into: staged.checksDirectory, sources: sources,
+                               includes: [staged.harnessDirectory, staged.challengeDirectory])
+        module.buildMilliseconds = milliseconds(since: started)
+        module.cached = false
+        let record = "{\"graderVersion\":\"\(graderVersion)\",\"toolchain\":\"\(toolchain.version)\",\"buildMilliseconds\":\(module.buildMilliseconds)}\n"
+        try Data(record.utf8).write(to: staging.appendingPathComponent("complete"))
+        try? manager.removeItem(at: directory)
+        try manager.moveItem(at: staging, to: directory)
+        return module
+    }
+
+    func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String) -> String {
+        let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)".utf8))
+        return "\(challenge.id)-\(set.rawValue)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func buildLibrary(_ name: String, into directory: URL, sources: [URL], includes: [URL]) async throws {
+        guard !sources.isEmpty else { throw GraderFault.checkModuleBuildFailed(module: name, output: "no sources") }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var arguments = ["-parse-as-library", "-module-name", name, "-swift-version", "6", "-O", "-wmo",
+                         "-module-cache-path", clangModuleCache.path,
+                         "-emit-module", "-emit-module-path", directory.appendingPathComponent("\(name).swiftmodule").path,
+                         "-emit-library", "-static", "-o", directory.appendingPathComponent("lib\(name).a").path]
+        for include in includes { arguments += ["-I", include.path] }
+        arguments += sources.map(\.path)
+        let result = try await runner.run(ProcessRequest(
+            executable: toolchain.swiftc, arguments: arguments,
+            environment: CompileEnvironment.make(toolchain: toolchain, home: directory.path),
+            workingDirectory: directory.path, profile: .compile,
+            limits: ProcessLimits(wallSeconds: 600, outputBytes: 1 << 20),
+            readablePaths: [layout.root.path]))
+        guard result.succeeded else {
+            let output = String(decoding: result.standardError + result.standardOutput, as: UTF8.self)
+            throw GraderFault.checkModuleBuildFailed(module: name, output: output)
+        }
+    }
+}
+
+/// The environment every compile runs with (nothing inherited from the grader's own).
+enum CompileEnvironment {
+    static func make(toolchain: Toolchain, home: String) -> [String: String] {
+        ["PATH": "\(toolchain.binDirectory):/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
+         "SWIFT_BACKTRACE": "enable=no"]
+    }
+}
+
+/// An exclusive `flock` on a lock file, waited for without blocking a thread.
+struct FileLock {
+    private let descriptor: Int32
+
+    static func acquire(_ url: URL) async throws -> FileLock {
+        let descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw GraderFault.io("cannot open lock \(url.path): errno \(errno)") }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                close(descriptor)
+                throw GraderFault.io("cannot lock \(url.path): errno \(errno)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return FileLock(descriptor: descriptor)
+    }
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
+
+func milliseconds(since start: ContinuousClock.Instant) -> Int {
+    let (seconds, attoseconds) = (ContinuousClock.now - start).components
+    return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+}
+
+/// A failure of the grader itself, never of the submission: graded as `internal_error`, retried.
+public enum GraderFault: Error, CustomStringConvertible {
+    case missingHiddenChecks(String)
+    case checkModuleBuildFailed(module: String, output: String)
+    case checkHarness(check: String, message: String)
+    case io(String)
+    case launch(String)
+
+    public var description: String {
+        switch self {
+        case .missingHiddenChecks(let id): "Graders/\(id)/ is missing: hidden checks are needed to grade \(id)"
+        case .checkModuleBuildFailed(let module, let output): "building the cached module \(module) failed:\n\(output)"
+        case .checkHarness(let check, let message): "the harness could not run check \(check): \(message)"
+        case .io(let message): message
+        case .launch(let message): message
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import GraderModel
+import GraderProcess
+import GraderStore
+import Synchronization
+
+/// The grading pipeline (SPEC §3): `intake → compile → checks → score → persist → report`.
+///
+/// `submit` validates and stores a submission durably (nothing is stored when it is rejected);
+/// `grade` compiles and checks it and stores the grading as a new row. A failure of the grader
+/// itself (the check module does not build, a process cannot start, the harness reports `error`)
+/// is retried up to ``maximumAttempts`` times and then stored as `internal_error`, which scores
+/// nothing and recommends nothing: it never counts against the candidate.
+public struct GradingPipeline: Sendable {
+    public static let maximumAttempts = 3
+
+    public let layout: ProjectLayout
+    public let catalog: ChallengeCatalog
+    public let database: GraderDatabase
+    public let dataDirectory: URL
+    public let toolchain: Toolchain
+    public let runner: any ProcessRunner
+    public let parallelism: Int
+
+    public init(layout: ProjectLayout, database: GraderDatabase, dataDirectory: URL, toolchain: Toolchain,
+                runner: any ProcessRunner, parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.layout = layout
+        self.catalog = ChallengeCatalog(layout: layout)
+        self.database = database
+        self.dataDirectory = dataDirectory
+        self.toolchain = toolchain
+        self.runner = runner
+        self.parallelism = max(1, parallelism)
+    }
+
+    var cache: CheckModuleCache {
+        CheckModuleCache(cacheDirectory: dataDirectory.appendingPathComponent("cache"), toolchain: toolchain,
+                         runner: runner, layout: layout)
+    }
+
+    var workRoot: URL { dataDirectory.appendingPathComponent("work") }
+
+    // MARK: Intake
+
+    /// Validates and stores a submission. Throws ``IntakeError`` or ``CatalogError`` and stores
+    /// nothing when the submission is not acceptable.
+    public func submit(challenge id: String, candidate: String, files: [SubmittedFile], at date: Date = Date()) throws -> StoredSubmission {
+        _ = try catalog.load(id)
+        let accepted = try Intake.validate(files: files, candidate: candidate)
+        let submission = StoredSubmission(
+            id: Identifier.make(prefix: "sub"), challenge: id, candidate: candidate, createdAt: date,
+            sha256: SubmissionDigest.of(accepted),
+            files: accepted.map { .init(name: $0.name, content: $0.content, sha256: SubmissionDigest.hex($0.content)) })
+        try database.insert(submission)
+        return submission
+    }
+
+    // MARK: Grading
+
+    /// Grades a stored submission and stores the grading. Throws only when the result cannot be stored.
+    public func grade(_ submission: StoredSubmission, queueMilliseconds: Int = 0,
+                      progress: @escaping @Sendable (GradingEvent) -> Void = { _ in }) async throws -> GradingReport {
+        let started = ContinuousClock.now
+        let startedAt = Date()
+        let gradingID = Identifier.make(prefix: "grd")
+        var failure = ""
+        for attempt in 1...Self.maximumAttempts {
+            do {
+                var report = try await attemptGrading(submission, gradingID: gradingID, attempt: attempt, progress: progress)
+                report.grading = .init(id: gradingID, startedAt: startedAt, finishedAt: Date(), attempts: attempt)
+                report.timings.queueMs = queueMilliseconds
+                report.timings.totalMs = milliseconds(since: started)
+                try database.insert(report)
+                return report
+            } catch let error as GraderFault {
+                failure = error.description
+            } catch let error as CatalogError {
+                failure = error.description
+            } catch is CancellationError {
+                failure = "grading was cancelled"
+                break
+            } catch {
+                failure = "\(error)"
+            }
+            if attempt < Self.maximumAttempts { progress(.retrying(attempt: attempt + 1, reason: failure)) }
+        }
+        var report = internalErrorReport(submission, gradingID: gradingID, message: failure)
+        report.grading = .init(id: gradingID, startedAt: startedAt, finishedAt: Date(), attempts: Self.maximumAttempts)
+        report.timings.queueMs = queueMilliseconds
+        report.timings.totalMs = milliseconds(since: started)
+        try database.insert(report)
+        return report
+    }
+
+    private func attemptGrading(_ submission: StoredSubmission, gradingID: String, attempt: Int,
+                                progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> GradingReport {
+        let challenge = try catalog.load(submission.challenge)
+        guard let mapping = challenge.mapping else { throw GraderFault.missingHiddenChecks(challenge.id) }
+        let version = try GraderVersion.current(for: challenge, layout: layout)
+        progress(.preparingCheckModule(challenge: challenge.id))
+        let module = try await cache.module(for: challenge, set: .full, graderVersion: version)
+
+        let work = workRoot.appendingPathComponent("\(gradingID)-\(attempt)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        progress(.compiling)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
+        let files = submission.files.map { SubmittedFile(name: $0.name, content: $0.content) }
+        let compiled = try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
+                                                  workDirectory: work)
+
+        var timings = GradingReport.Timings(checkModuleBuildMs: module.buildMilliseconds, checkModuleCached: module.cached)
+        var diagnostics = GradingReport.Diagnostics()
+        let status: GradingStatus
+        var outcomes: [CheckOutcome] = []
+        var error: String?
+        switch compiled {
+        case .compileError(let message, let milliseconds):
+            status = .compileError
+            timings.compileMs = milliseconds
+            error = message
+        case .contractMismatch(let message, let warnings, let concurrencyWarnings, let milliseconds):
+            status = .contractMismatch
+            timings.compileMs = milliseconds
+            diagnostics.compilerWarnings = warnings
+            diagnostics.concurrencyWarnings = concurrencyWarnings
+            error = message
+        case .compiled(let binary, let warnings, let concurrencyWarnings, let candidateMs, let entryMs):
+            status = .graded
+            timings.compileMs = candidateMs + entryMs
+            diagnostics.compilerWarnings = warnings
+            diagnostics.concurrencyWarnings = concurrencyWarnings
+            let checks = challenge.allChecks
+            progress(.runningChecks(total: checks.count))
+            let checksStarted = ContinuousClock.now
+            let done = Atomic<Int>(0)
+            outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
+                checks, binary: binary, workDirectory: work
+            ) { outcome in
+                let finished = done.add(1, ordering: .relaxed).newValue
+                progress(.checkFinished(outcome, done: finished, total: checks.count))
+            }
+            timings.checksMs = milliseconds(since: checksStarted)
+            if let broken = outcomes.first(where: { $0.status == .error }) {
+                throw GraderFault.checkHarness(check: broken.id, message: broken.message)
+            }
+        }
+        let scored = Scoring.score(status: status, rubric: challenge.rubric, mapping: mapping, outcomes: outcomes)
+        return GradingReport(
+            submission: Self.submissionInfo(submission), challenge: challenge.id,
+            grading: .init(id: gradingID, startedAt: Date(), finishedAt: Date(), attempts: attempt),
+            graderVersion: version, status: status, score: scored.score, maxScore: scored.maxScore,
+            manualPending: scored.manualPending, recommendation: scored.recommendation,
+            recommendationReasons: scored.recommendationReasons,
+            criteria: scored.criteria.map(GradingReport.CriterionEntry.init),
+            checks: outcomes.map { outcome in
+                GradingReport.CheckEntry(outcome, criteria: (mapping.criteria[outcome.id] ?? [:])
+                    .filter { $0.value > 0 }.keys.sorted())
+            },
+            redFlags: scored.redFlags, diagnostics: diagnostics, timings: timings, error: error)
+    }
+
+    private func internalErrorReport(_ submission: StoredSubmission, gradingID: String, message: String) -> GradingReport {
+        let challenge = try? catalog.load(submission.challenge)
+        let version = challenge.flatMap { try? GraderVersion.current(for: $0, layout: layout) } ?? GraderVersion.release
+        var criteria: [GradingReport.CriterionEntry] = []
+        var maxScore = 0.0
+        var manualPending = 0.0
+        if let challenge, let mapping = challenge.mapping {
+            let scored = Scoring.score(status: .internalError, rubric: challenge.rubric, mapping: mapping, outcomes: [])
+            criteria = scored.criteria.map(GradingReport.CriterionEntry.init)
+            maxScore = scored.maxScore
+            manualPending = scored.manualPending
+        }
+        return GradingReport(
+            submission: Self.submissionInfo(submission), challenge: submission.challenge,
+            grading: .init(id: gradingID, startedAt: Date(), finishedAt: Date(), attempts: Self.maximumAttempts),
+            graderVersion: version, status: .internalError, score: 0, maxScore: maxScore, manualPending: manualPending,
+            recommendation: .undetermined,
+            recommendationReasons: ["the grader failed; this grading says nothing about the candidate"],
+            criteria: criteria, checks: [], redFlags: [], diagnostics: .init(), timings: .init(),
+            error: message)
+    }
+
+    static func submissionInfo(_ submission: StoredSubmission) -> GradingReport.SubmissionInfo {
+        .init(id: submission.id, candidate: submission.candidate, submittedAt: submission.createdAt,
+              sha256: submission.sha256,
+              files: submission.files.map { .init(name: $0.name, bytes: $0.content.count, sha256: $0.sha256) })
+    }
+
+    // MARK: Public checks
+
+    /// Runs a challenge's public checks against files, without storing anything (`grader test`).
+    public func runPublicChecks(challenge id: String, files: [SubmittedFile],
+                                progress: @escaping @Sendable (GradingEvent) -> Void = { _ in }) async throws -> PublicCheckRun {
+        let challenge = try catalog.load(id)
+        let accepted = try Intake.validate(files: files, candidate: "local")
+        let version = try GraderVersion.current(for: challenge, layout: layout)
+        progress(.preparingCheckModule(challenge: id))
+        let module = try await cache.module(for: challenge, set: .publicOnly, graderVersion: version)
+        let work = workRoot.appendingPathComponent(Identifier.make(prefix: "test"))
+        defer { try? FileManager.default.removeItem(at: work) }
+        progress(.compiling)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
+        switch try await compiler.compile(files: accepted, module: module, entryTypeName: challenge.manifest.entryType,
+                                          workDirectory: work) {
+        case .compileError(let message, _):
+            return PublicCheckRun(status: .compileError, outcomes: [], message: message, warnings: [])
+        case .contractMismatch(let message, let warnings, let concurrency, _):
+            return PublicCheckRun(status: .contractMismatch, outcomes: [], message: message, warnings: warnings + concurrency)
+        case .compiled(let binary, let warnings, let concurrency, _, _):
+            let checks = challenge.publicChecks
+            progress(.runningChecks(total: checks.count))
+            let done = Atomic<Int>(0)
+            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
+                checks, binary: binary, workDirectory: work
+            ) { outcome in
+                progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
+            }
+            if let broken = outcomes.first(where: { $0.status == .error }) {
+                throw GraderFault.checkHarness(check: broken.id, message: broken.message)
+            }
+            return PublicCheckRun(status: .graded, outcomes: outcomes, message: nil, warnings: warnings + concurrency)
+        }
+    }
+}
+
+/// The result of `grader test`: public checks only, nothing stored.
+public struct PublicCheckRun: Sendable {
+    public var status: GradingStatus
+    public var outcomes: [CheckOutcome]
+    public var message: String?
+    public var warnings: [CompilerDiagnostic]
+
+    public var allPassed: Bool { status == .graded && outcomes.allSatisfy(\.status.passed) }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GraderModel
+import GraderProcess
+
+/// Compiles one submission into a check binary, in two steps (SPEC §3):
+///
+/// 1. the candidate's files alone, as module `CandidateSubmission`, in Swift 5 mode with
+///    `-strict-concurrency=complete` and `-enable-testing`, seeing only the `Challenge` module (not
+///    HarnessKit, not the checks): a failure is `compile_error`;
+/// 2. a generated entry file (imports, the challenge's adapter, `@main`) compiled and linked with
+///    the cached check module: a failure means the candidate's declarations do not fit the
+///    contract, `contract_mismatch`.
+public struct SubmissionCompiler: Sendable {
+    public static let candidateModule = "CandidateSubmission"
+    public static let compileLimitSeconds: Double = 120
+
+    public let toolchain: Toolchain
+    public let runner: any ProcessRunner
+    public let clangModuleCache: URL
+
+    public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL) {
+        self.toolchain = toolchain
+        self.runner = runner
+        self.clangModuleCache = clangModuleCache
+    }
+
+    public enum Outcome: Sendable {
+        case compiled(binary: URL, warnings: [CompilerDiagnostic], concurrencyWarnings: [CompilerDiagnostic],
+                      candidateMilliseconds: Int, entryMilliseconds: Int)
+        case compileError(message: String, milliseconds: Int)
+        case contractMismatch(message: String, warnings: [CompilerDiagnostic],
+                              concurrencyWarnings: [CompilerDiagnostic], milliseconds: Int)
+    }
+
+    /// Compiles `files` in `workDirectory` (which it fills with `src/`, `module/`, `entry/`, `checks`).
+    public func compile(files: [SubmittedFile], module: CheckModule, entryTypeName: String,
+                        workDirectory: URL) async throws -> Outcome {
+        let manager = FileManager.default
+        let sources = workDirectory.appendingPathComponent("src")
+        let candidateModule = workDirectory.appendingPathComponent("module")
+        let entry = workDirectory.appendingPathComponent("entry")
+        for folder in [sources, candidateModule, entry] {
+            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        for file in files {
+            try file.content.write(to: sources.appendingPathComponent(file.name), options: .withoutOverwriting)
+        }
+        let hidePaths = [workDirectory.path, module.directory.path, clangModuleCache.path,
+                         module.directory.deletingLastPathComponent().path]
+
+        // Step 1: the candidate's module, alone.
+        let candidateStarted = ContinuousClock.now
+        let objectFile = candidateModule.appendingPathComponent("\(Self.candidateModule).o")
+        let candidate = try await swiftc([
+            "-parse-as-library", "-module-name", Self.candidateModule, "-swift-version", "5",
+            "-strict-concurrency=complete", "-enable-testing", "-O", "-wmo",
+            "-module-cache-path", clangModuleCache.path, "-I", module.challengeDirectory.path,
+            "-c", "-emit-module", "-emit-module-path", candidateModule.appendingPathComponent("\(Self.candidateModule).swiftmodule").path,
+            "-o", objectFile.path,
+        ] + files.map(\.name), in: sources, readable: [module.challengeDirectory.path])
+        let candidateMilliseconds = milliseconds(since: candidateStarted)
+        let candidateOutput = String(decoding: candidate.standardError + candidate.standardOutput, as: UTF8.self)
+        let (warnings, concurrencyWarnings) = CompilerDiagnostics.warnings(in: candidateOutput, candidateFiles: Set(files.map(\.name)))
+        guard candidate.succeeded else {
+            var message = CompilerDiagnostics.sanitize(candidateOutput, removing: hidePaths)
+            if candidate.limitHit == .wallTime {
+                message = "the compile did not finish within \(Int(Self.compileLimitSeconds)) s and was stopped\n" + message
+            }
+            return .compileError(message: message, milliseconds: candidateMilliseconds)
+        }
+
+        // Step 2: the generated entry file, compiled and linked with the check module.
+        let entryStarted = ContinuousClock.now
+        let entryFile = entry.appendingPathComponent("Entry.swift")
+        try Data(Self.entrySource(module: module).utf8).write(to: entryFile)
+        let binary = workDirectory.appendingPathComponent("checks")
+        let link = try await swiftc([
+            "-parse-as-library", "-module-name", "GradingEntry", "-swift-version", "6", "-O",
+            "-module-cache-path", clangModuleCache.path,
+            "-I", candidateModule.path, "-I", module.checksDirectory.path, "-I", module.harnessDirectory.path,
+            "-I", module.challengeDirectory.path,
+            "Entry.swift", objectFile.path,
+        ] + module.libraries.map(\.path) + ["-o", binary.path], in: entry, readable: [module.directory.path])
+        let entryMilliseconds = milliseconds(since: entryStarted)
+        guard link.succeeded else {
+            let output = CompilerDiagnostics.sanitize(String(decoding: link.standardError + link.standardOutput, as: UTF8.self),
+                                                      removing: hidePaths)
+            let message = """
+                Your files compiled, but the checks cannot use them as the contract requires: `\(entryTypeName)` and its \
+                members must have exactly the names and signatures given in the challenge's README. The compiler says:
+                \(output)
+                """
+            return .contractMismatch(message: message, warnings: warnings, concurrencyWarnings: concurrencyWarnings,
+                                     milliseconds: candidateMilliseconds + entryMilliseconds)
+        }
+        return .compiled(binary: binary, warnings: warnings, concurrencyWarnings: concurrencyWarnings,
+                         candidateMilliseconds: candidateMilliseconds, entryMilliseconds: entryMilliseconds)
+    }
+
+    /// The generated entry file: imports, the challenge's adapter (which defines `checkSubject`),
+    /// and `@main` running the suites' checks.
+    static func entrySource(module: CheckModule) -> String {
+        let suites = module.suites.map { "\($0).checks(checkSubject)" }.joined(separator: " + ")
+        return """
+            // Generated by the grader for one submission. Do not edit.
+            @testable import \(candidateModule)
+            import Challenge
+            import ChallengeChecks
+            import HarnessKit
+
+            \(module.adapterSource)
+
+            @main
+            enum GradingEntry {
+                static func main() async {
+                    await HarnessMain.run(checks: \(suites))
+                }
+            }
+
+            """
+    }
+
+    private func swiftc(_ arguments: [String], in directory: URL, readable: [String]) async throws -> ProcessResult {
+        do {
+            return try await runner.run(ProcessRequest(
+                executable: toolchain.swiftc, arguments: arguments,
+                environment: CompileEnvironment.make(toolchain: toolchain, home: directory.path),
+                workingDirectory: directory.path, profile: .compile,
+                limits: ProcessLimits(wallSeconds: Self.compileLimitSeconds, outputBytes: 1 << 20),
+                readablePaths: readable + [clangModuleCache.path]))
+        } catch {
+            throw GraderFault.launch("\(error)")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Subprocess
+import Synchronization
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs processes without a sandbox: its own session and process group, a wall-clock limit that
+/// kills the whole group, output captured up to a cap per stream (the rest is drained and dropped).
+///
+/// It enforces only `wallSeconds` and `outputBytes` of ``ProcessLimits`` and measures no CPU or
+/// memory; it is for trusted work (building the cached check modules) and for machines where the
+/// sandbox launcher is unavailable.
+public struct DirectProcessRunner: ProcessRunner {
+    public init() {}
+
+    public func run(_ request: ProcessRequest) async throws -> ProcessResult {
+        let state = RunState()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let options = {
+            var options = PlatformOptions()
+            options.createSession = true
+            options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+            return options
+        }()
+        let cap = request.limits.outputBytes
+
+        let execution: ExecutionResult<(Captured, Captured), SequenceOutput, SequenceOutput>
+        do {
+            execution = try await withThrowingTaskGroup(
+                of: ExecutionResult<(Captured, Captured), SequenceOutput, SequenceOutput>?.self
+            ) { group in
+                group.addTask {
+                    try await Subprocess.run(
+                        .path(FilePath(request.executable)),
+                        arguments: Arguments(request.arguments),
+                        environment: .custom(request.environment.map { Array("\($0.key)=\($0.value)\0".utf8) }),
+                        workingDirectory: FilePath(request.workingDirectory),
+                        platformOptions: options,
+                        input: .array(request.standardInput),
+                        output: .sequence,
+                        error: .sequence
+                    ) { execution in
+                        state.processGroup.withLock { $0 = execution.processIdentifier.value }
+                        async let output = Captured.drain(execution.standardOutput, cap: cap)
+                        async let error = Captured.drain(execution.standardError, cap: cap)
+                        return try await (output, error)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(request.limits.wallSeconds))
+                    state.timedOut.store(true, ordering: .releasing)
+                    state.killGroup()
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let finished = next {
+                        group.cancelAll()
+                        return finished
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as SubprocessError {
+            throw ProcessLaunchError(executable: request.executable, reason: "\(error)")
+        }
+        // Whatever the process left behind in its group (it was the session leader) goes too.
+        state.killGroup()
+
+        let termination: ProcessResult.Termination
+        switch execution.terminationStatus {
+        case .exited(let code): termination = .exited(code)
+        case .signaled(let signal): termination = .signaled(signal)
+        }
+        let (output, error) = execution.closureResult
+        return ProcessResult(
+            termination: termination,
+            standardOutput: output.bytes, standardOutputTruncated: output.truncated,
+            standardError: error.bytes, standardErrorTruncated: error.truncated,
+            wallSeconds: Self.seconds(clock.now - started),
+            limitHit: state.timedOut.load(ordering: .acquiring) ? .wallTime : nil)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+/// What the runner's concurrent tasks share about one process.
+private final class RunState: Sendable {
+    /// The process's id, which is also its process group's (it leads its own session).
+    let processGroup = Mutex<pid_t?>(nil)
+    let timedOut = Atomic<Bool>(false)
+
+    func killGroup() {
+        if let group = processGroup.withLock({ $0 }) { kill(-group, SIGKILL) }
+    }
+}
+
+/// Bytes read from one stream, up to a cap.
+struct Captured: Sendable {
+    var bytes: [UInt8] = []
+    var truncated = false
+
+    static func drain(_ sequence: SubprocessOutputSequence, cap: Int) async throws -> Captured {
+        var captured = Captured()
+        for try await buffer in sequence {
+            let room = cap - captured.bytes.count
+            buffer.withUnsafeBytes { raw in
+                if room >= raw.count {
+                    captured.bytes.append(contentsOf: raw)
+                } else {
+                    if room > 0 { captured.bytes.append(contentsOf: raw.prefix(room)) }
+                    captured.truncated = true
+                }
+            }
+        }
+        return captured
+    }
+}

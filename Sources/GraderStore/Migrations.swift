@@ -1,0 +1,84 @@
+import GRDB
+
+/// The schema, as an append-only list of migrations. Never edit a shipped migration: add one.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: submissions and gradings") { db in
+            try db.create(table: "submission") { t in
+                t.primaryKey("id", .text)
+                t.column("challenge", .text).notNull()
+                t.column("candidate", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("totalBytes", .integer).notNull()
+            }
+            try db.create(index: "submission_on_challenge_createdAt", on: "submission", columns: ["challenge", "createdAt"])
+            try db.create(table: "submissionFile") { t in
+                t.column("submissionId", .text).notNull().references("submission", onDelete: .restrict)
+                t.column("position", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("content", .blob).notNull()
+                t.column("sha256", .text).notNull()
+                t.primaryKey(["submissionId", "name"])
+            }
+            try db.create(table: "grading") { t in
+                t.primaryKey("id", .text)
+                t.column("submissionId", .text).notNull().references("submission", onDelete: .restrict)
+                t.column("graderVersion", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("score", .double).notNull()
+                t.column("maxScore", .double).notNull()
+                t.column("manualPending", .double).notNull()
+                t.column("recommendation", .text).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime).notNull()
+                t.column("queueMs", .integer).notNull()
+                t.column("compileMs", .integer).notNull()
+                t.column("checksMs", .integer).notNull()
+                t.column("raceMs", .integer).notNull()
+                t.column("totalMs", .integer).notNull()
+                t.column("report", .text).notNull()
+            }
+            try db.create(index: "grading_on_submission", on: "grading", columns: ["submissionId", "finishedAt"])
+            try db.create(table: "checkResult") { t in
+                t.column("gradingId", .text).notNull().references("grading", onDelete: .restrict)
+                t.column("checkId", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("visibility", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.column("message", .text).notNull()
+                t.column("evidence", .text).notNull()
+                t.column("output", .text).notNull()
+                t.primaryKey(["gradingId", "checkId"])
+            }
+            try db.create(table: "criterionScore") { t in
+                t.column("gradingId", .text).notNull().references("grading", onDelete: .restrict)
+                t.column("criterionId", .text).notNull()
+                t.column("category", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("points", .double).notNull()
+                t.column("maxPoints", .double).notNull()
+                t.primaryKey(["gradingId", "criterionId"])
+            }
+            try db.create(table: "redFlag") { t in
+                t.column("gradingId", .text).notNull().references("grading", onDelete: .restrict)
+                t.column("flagId", .text).notNull()
+                t.column("message", .text).notNull()
+                t.primaryKey(["gradingId", "flagId"])
+            }
+            // History is append-only: submissions and gradings are never rewritten or deleted.
+            for table in ["submission", "submissionFile", "grading", "checkResult", "criterionScore", "redFlag"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_immutable_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                    CREATE TRIGGER \(table)_immutable_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                    """)
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import GraderCLI
+
+exit(await GraderCommand.run())
