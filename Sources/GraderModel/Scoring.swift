@@ -129,6 +129,11 @@ public struct CriterionScore: Codable, Sendable, Equatable {
         public var id: String
         public var weight: Double
         public var status: CheckStatus
+        public init(id: String, weight: Double, status: CheckStatus) {
+            self.id = id
+            self.weight = weight
+            self.status = status
+        }
     }
 
     public var id: CriterionID
@@ -140,6 +145,17 @@ public struct CriterionScore: Codable, Sendable, Equatable {
     public var checks: [CheckRef]
     /// Why points were lost (or that none were).
     public var explanation: String
+
+    public init(id: CriterionID, kind: Rubric.Kind, points: Double, maxPoints: Double, essential: Bool,
+                checks: [CheckRef], explanation: String) {
+        self.id = id
+        self.kind = kind
+        self.points = points
+        self.maxPoints = maxPoints
+        self.essential = essential
+        self.checks = checks
+        self.explanation = explanation
+    }
 }
 
 /// A red flag raised in one grading.

@@ -47,8 +47,10 @@ public struct GradingPipeline: Sendable {
     public func submit(challenge id: String, candidate: String, files: [SubmittedFile], at date: Date = Date()) throws -> StoredSubmission {
         _ = try catalog.load(id)
         let accepted = try Intake.validate(files: files, candidate: candidate)
+        // Whole seconds: stored and reported exactly, so a stored submission equals the one returned.
+        let submittedAt = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         let submission = StoredSubmission(
-            id: Identifier.make(prefix: "sub"), challenge: id, candidate: candidate, createdAt: date,
+            id: Identifier.make(prefix: "sub"), challenge: id, candidate: candidate, createdAt: submittedAt,
             sha256: SubmissionDigest.of(accepted),
             files: accepted.map { .init(name: $0.name, content: $0.content, sha256: SubmissionDigest.hex($0.content)) })
         try database.insert(submission)

@@ -105,24 +105,38 @@ private final class RunState: Sendable {
     }
 }
 
-/// Bytes read from one stream, up to a cap.
+/// Bytes read from one stream, up to a cap: the first half and the last half of the cap are kept
+/// (what a process says last, a crash message or a result line, is what matters most).
 struct Captured: Sendable {
-    var bytes: [UInt8] = []
-    var truncated = false
+    var head: [UInt8] = []
+    var tail: [UInt8] = []
+    var total = 0
+
+    var bytes: [UInt8] { head + tail }
+    var truncated: Bool { total > head.count + tail.count }
 
     static func drain(_ sequence: SubprocessOutputSequence, cap: Int) async throws -> Captured {
         var captured = Captured()
+        let headCap = cap / 2
+        let tailCap = cap - headCap
         for try await buffer in sequence {
-            let room = cap - captured.bytes.count
-            buffer.withUnsafeBytes { raw in
-                if room >= raw.count {
-                    captured.bytes.append(contentsOf: raw)
-                } else {
-                    if room > 0 { captured.bytes.append(contentsOf: raw.prefix(room)) }
-                    captured.truncated = true
-                }
-            }
+            buffer.withUnsafeBytes { raw in captured.append(raw, headCap: headCap, tailCap: tailCap) }
         }
+        if captured.tail.count > tailCap { captured.tail.removeFirst(captured.tail.count - tailCap) }
         return captured
+    }
+
+    mutating func append(_ raw: UnsafeRawBufferPointer, headCap: Int, tailCap: Int) {
+        total += raw.count
+        var rest = raw[...]
+        if head.count < headCap {
+            let taken = rest.prefix(headCap - head.count)
+            head.append(contentsOf: taken)
+            rest = rest.dropFirst(taken.count)
+        }
+        guard !rest.isEmpty, tailCap > 0 else { return }
+        tail.append(contentsOf: rest.suffix(tailCap))
+        // Trim lazily, so a flood costs amortized constant work per byte.
+        if tail.count > 2 * tailCap { tail.removeFirst(tail.count - tailCap) }
     }
 }

@@ -36,7 +36,8 @@ public enum SandboxProfile: String, Sendable, Codable {
 /// Resource limits for one process.
 ///
 /// Every runner enforces `wallSeconds` (killing the whole process group) and caps captured
-/// output at `outputBytes` per stream. The others are enforced by the sandbox launcher.
+/// output at `outputBytes` per stream (keeping its head and tail). The others are enforced by
+/// the sandbox launcher.
 public struct ProcessLimits: Sendable, Equatable {
     public var wallSeconds: Double
     public var outputBytes: Int
