@@ -16,9 +16,21 @@ public struct GraderCommand: AsyncParsableCommand {
 
     /// Runs the command line and returns the process exit code.
     public static func run(arguments: [String]? = nil) async -> Int32 {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // Help and version requests, or a usage error.
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            Terminal.error(fullMessage(for: error))
+            return CLIExit.usage
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
@@ -27,19 +39,17 @@ public struct GraderCommand: AsyncParsableCommand {
         } catch let exit as CLIExit {
             if !exit.message.isEmpty { Terminal.error(exit.message) }
             return exit.code
+        } catch let error as ValidationError {
+            Terminal.error(fullMessage(for: error))
+            return CLIExit.usage
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
+            if exitCode(for: error) == .success {   // --help on a subcommand arrives as a clean exit
                 print(fullMessage(for: error))
                 return 0
             }
-            if let mapped = CLIExit.map(error) {
-                Terminal.error(mapped.message)
-                return mapped.code
-            }
-            Terminal.error(fullMessage(for: error))
-            // Every argument-parser failure is a usage error.
-            return CLIExit.usage
+            let mapped = CLIExit.map(error) ?? .internal("internal error: \(error)")
+            Terminal.error(mapped.message)
+            return mapped.code
         }
     }
 }

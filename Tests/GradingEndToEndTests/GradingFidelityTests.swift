@@ -1,0 +1,57 @@
+import Foundation
+import GraderModel
+import Testing
+
+/// The grades interviewers act on: the reference gets full marks, each bad variant loses exactly what
+/// it should, run after run (SPEC §9: zero flaky checks).
+@Suite(.serialized) struct GradingFidelityTests {
+    @Test func theReferenceScoresFullAutoPointsEveryRun() async throws {
+        let reference = EndToEnd.root.appendingPathComponent("Graders/lru-cache/Reference/LRUCache.swift")
+        for run in 1...EndToEnd.runs {
+            let report = try await EndToEnd.grade(reference, candidate: "reference")
+            #expect(report.status == .graded, "run \(run): \(summary(report))")
+            #expect(report.score == report.maxScore, "run \(run): \(summary(report))")
+            #expect(report.checks.allSatisfy { $0.status == .pass }, "run \(run): \(summary(report))")
+            #expect(report.redFlags.isEmpty, "run \(run): \(summary(report))")
+            #expect(report.recommendation == .advance, "run \(run): \(summary(report))")
+            #expect(report.diagnostics.concurrencyWarnings.isEmpty && report.diagnostics.compilerWarnings.isEmpty,
+                    "run \(run): the reference compiles with warnings")
+        }
+    }
+
+    @Test func everyRequiredVariantIsPresent() {
+        let required = ["o-n-recency-list", "unsynchronized", "get-without-refresh", "put-update-without-refresh",
+                        "wrong-end-evicted", "retain-cycle", "self-deadlock"]
+        #expect(Set(required).isSubset(of: Set(EndToEnd.variantNames)), "missing: \(Set(required).subtracting(EndToEnd.variantNames))")
+    }
+
+    @Test(arguments: EndToEnd.variantNames)
+    func aBadVariantLosesExactlyWhatItShould(variant: String) async throws {
+        let folder = EndToEnd.variantsDirectory.appendingPathComponent(variant)
+        let expected = try JSONDecoder().decode(VariantExpectation.self,
+                                                from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+        for run in 1...EndToEnd.runs {
+            let report = try await EndToEnd.grade(folder.appendingPathComponent("LRUCache.swift"), candidate: variant)
+            #expect(report.status == .graded, "\(variant) run \(run): \(summary(report))")
+            let failing = Set(report.checks.filter { $0.status != .pass }.map(\.id))
+            #expect(failing == Set(expected.failingChecks), "\(variant) run \(run): \(summary(report))")
+            let lost = Set(report.criteria.filter { $0.kind == .auto && $0.points < $0.maxPoints }.map(\.id.rawValue))
+            #expect(lost == Set(expected.lostCriteria), "\(variant) run \(run): lost \(lost.sorted())")
+            #expect(Set(report.redFlags.map(\.id.rawValue)) == Set(expected.redFlags), "\(variant) run \(run): \(summary(report))")
+            #expect(report.score < report.maxScore)
+            #expect(report.recommendation != .advance, "\(variant) run \(run): a known-bad solution was recommended")
+            // Every lost point is explained by a check that did not pass.
+            for criterion in report.criteria where criterion.kind == .auto && criterion.points < criterion.maxPoints {
+                #expect(criterion.checks.contains { $0.status != .pass && criterion.explanation.contains($0.id) })
+            }
+        }
+    }
+
+    @Test func theStarterCompilesAndScoresNothingWorthAdvancing() async throws {
+        let starter = EndToEnd.root.appendingPathComponent("Challenges/lru-cache/Starter.swift")
+        let report = try await EndToEnd.grade(starter, candidate: "starter")
+        #expect(report.status == .graded, "\(summary(report))")
+        #expect(report.recommendation == .reject)
+        #expect(report.score < report.maxScore / 2)
+    }
+}
