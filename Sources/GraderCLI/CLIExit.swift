@@ -21,7 +21,9 @@ struct CLIExit: Error {
         case let error as CatalogError:
             if case .unknownChallenge = error { return .input(error.description) }
             return .internal(error.description)
-        case let error as StoreError: return .internal(error.description)
+        case let error as StoreError:
+            if case .missing = error { return .input(error.description) }
+            return .internal(error.description)
         case let error as ToolchainError: return .internal(error.description)
         case let error as LayoutError: return .internal(error.description)
         case let error as GraderFault: return .internal("grader failure: \(error)")

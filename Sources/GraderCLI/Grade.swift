@@ -18,8 +18,12 @@ struct Grade: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
+        // Validate before opening anything: rejected input must not even create the data directory.
+        let submitted = try Context.readFiles(files)
+        _ = try ChallengeCatalog(layout: try Context.layout()).load(challenge)
+        _ = try Intake.validate(files: submitted, candidate: candidate)
         let pipeline = try await Context.pipeline(data)
-        let submission = try pipeline.submit(challenge: challenge, candidate: candidate, files: try Context.readFiles(files))
+        let submission = try pipeline.submit(challenge: challenge, candidate: candidate, files: submitted)
         Terminal.error("stored submission \(submission.id)")
         let report = try await pipeline.grade(submission, progress: Terminal.progress())
         print(try format.render(report), terminator: "")

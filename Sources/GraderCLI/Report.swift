@@ -14,7 +14,7 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         guard Identifier.isWellFormed(id) else { throw CLIExit.input("\"\(id.prefix(80))\" is not a submission or grading id") }
-        let database = try GraderDatabase(dataDirectory: data.resolved)
+        let database = try GraderDatabase(dataDirectory: data.resolved, create: false)
         let report: GradingReport?
         if id.hasPrefix("grd_") {
             report = try database.report(gradingID: id)

@@ -12,8 +12,11 @@ struct Test: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
+        let submitted = try Context.readFiles(files)
+        _ = try ChallengeCatalog(layout: try Context.layout()).load(challenge)
+        _ = try Intake.validate(files: submitted, candidate: "local")
         let pipeline = try await Context.pipeline(data)
-        let run = try await pipeline.runPublicChecks(challenge: challenge, files: try Context.readFiles(files),
+        let run = try await pipeline.runPublicChecks(challenge: challenge, files: submitted,
                                                      progress: Terminal.progress())
         switch run.status {
         case .compileError, .contractMismatch:

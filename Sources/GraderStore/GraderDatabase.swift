@@ -11,17 +11,19 @@ public final class GraderDatabase: Sendable {
     private let pool: DatabasePool
     public let path: String
 
-    /// Opens (creating if needed) `<dataDirectory>/grader.sqlite` and migrates it.
-    public init(dataDirectory: URL) throws {
+    /// Opens `<dataDirectory>/grader.sqlite` and migrates it. With `create` false, a missing data
+    /// directory or database is an error instead of being created (for commands that only read).
+    public init(dataDirectory: URL, create: Bool = true) throws {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
+        path = dataDirectory.appendingPathComponent(Self.fileName).path
         if manager.fileExists(atPath: dataDirectory.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw StoreError.notADirectory(dataDirectory.path) }
-        } else {
+        } else if create {
             try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                         attributes: [.posixPermissions: 0o700])
         }
-        path = dataDirectory.appendingPathComponent(Self.fileName).path
+        if !create && !manager.fileExists(atPath: path) { throw StoreError.missing(path) }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -154,6 +156,7 @@ public final class GraderDatabase: Sendable {
 
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notADirectory(String)
+    case missing(String)
     case newerSchema(String)
     case unusable(path: String, reason: String)
     case corruptReport(gradingID: String, reason: String)
@@ -161,6 +164,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notADirectory(let path): "the data directory \(path) exists but is not a directory"
+        case .missing(let path): "there is no database at \(path) (check --data-dir or GRADER_DATA_DIR)"
         case .newerSchema(let path): "the database \(path) was written by a newer grader; refusing to use it"
         case .unusable(let path, let reason): "the database \(path) cannot be used: \(reason)"
         case .corruptReport(let id, let reason): "the stored report of grading \(id) cannot be read: \(reason)"

@@ -120,6 +120,14 @@ import Testing
         }
     }
 
+    @Test func readersDoNotCreateADatabase() throws {
+        let path = directory.appendingPathComponent(GraderDatabase.fileName).path
+        #expect(throws: StoreError.missing(path)) { try GraderDatabase(dataDirectory: directory, create: false) }
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+        _ = try GraderDatabase(dataDirectory: directory)
+        _ = try GraderDatabase(dataDirectory: directory, create: false)
+    }
+
     @Test func aFileWhereTheDirectoryShouldBeIsRefused() throws {
         try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("x".utf8).write(to: directory)

@@ -90,7 +90,7 @@ import Testing
             (["grade", "lru-cache", data.path], "is not a regular file"),
             (["grade", "lru-cache", "/nonexistent/A.swift"], "cannot read"),
             (["report", "'; DROP TABLE submission; --"], "is not a submission or grading id"),
-            (["report", "sub_00000000000000000000"], "no grading found"),
+            (["report", "sub_00000000000000000000"], "there is no database"),
             (["grade", "lru-cache"], "Missing expected argument"),
             (["grade", "lru-cache", notSwift.path, "--format", "pdf"], "pdf"),
         ]
@@ -99,6 +99,8 @@ import Testing
             #expect(run.status == 2, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
         }
+        // Nothing was created: no database, no caches.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data.path) == ["notes.txt"])
     }
 
     @Test func everySubcommandHasHelp() throws {
