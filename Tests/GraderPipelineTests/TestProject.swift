@@ -37,10 +37,17 @@ enum TestProject {
         }
         """
 
+    /// All fixture projects live here; removed when the test process exits.
+    static let parent: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grader-fixtures-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: TestProject.parent) }
+        return directory
+    }()
+
     /// Makes a fresh project folder; `modify` may edit its files before use.
     static func make(modify: (URL) throws -> Void = { _ in }) throws -> ProjectLayout {
         let manager = FileManager.default
-        let root = manager.temporaryDirectory.appendingPathComponent("grader-fixture-\(UUID().uuidString)")
+        let root = parent.appendingPathComponent(UUID().uuidString)
         try manager.createDirectory(at: root.appendingPathComponent("Sources"), withIntermediateDirectories: true)
         try manager.createDirectory(at: root.appendingPathComponent("Challenges"), withIntermediateDirectories: true)
         try manager.copyItem(at: repositoryRoot.appendingPathComponent("Sources/HarnessKit"),

@@ -4,8 +4,10 @@ import GraderModel
 import GRDB
 import Testing
 
-@Suite struct GraderDatabaseTests {
+@Suite final class GraderDatabaseTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
 
     func submission(id: String = Identifier.make(prefix: "sub")) -> StoredSubmission {
         StoredSubmission(id: id, challenge: "lru-cache", candidate: "ada", createdAt: Date(timeIntervalSince1970: 1_700_000_000),

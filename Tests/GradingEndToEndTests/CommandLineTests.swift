@@ -3,7 +3,7 @@ import GraderModel
 import Testing
 
 /// The `grader` executable, driven as a user would.
-@Suite(.serialized) struct CommandLineTests {
+@Suite(.serialized) final class CommandLineTests {
     struct Run {
         var status: Int32
         var stdout: String
@@ -11,6 +11,8 @@ import Testing
     }
 
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("grader-cli-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: data) }
 
     func grader(_ arguments: [String], in directory: URL? = nil) throws -> Run {
         let process = Process()

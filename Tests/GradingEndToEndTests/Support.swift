@@ -9,7 +9,11 @@ enum EndToEnd {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let layout = ProjectLayout(root: root)
-    static let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("grader-e2e-\(UUID().uuidString)")
+    static let dataDirectory: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grader-e2e-\(UUID().uuidString)")
+        atexit { try? FileManager.default.removeItem(at: EndToEnd.dataDirectory) }
+        return directory
+    }()
 
     /// How many times each solution is graded (`GRADER_E2E_RUNS`, default 3; `scripts/fidelity.sh` sets 20).
     static var runs: Int {
