@@ -5,9 +5,18 @@ public struct CheckMapping: Codable, Sendable, Equatable {
         public var flag: RedFlagID
         /// The statuses that raise the flag.
         public var on: [CheckStatus]
-        public init(flag: RedFlagID, on: [CheckStatus]) {
+        /// When set, only an outcome in this phase raises the flag: a concurrency check that fails
+        /// its single-threaded rehearsal shows a functional bug, not missing concurrency handling.
+        public var phase: String?
+
+        public init(flag: RedFlagID, on: [CheckStatus], phase: String? = nil) {
             self.flag = flag
             self.on = on
+            self.phase = phase
+        }
+
+        public func raises(_ outcome: CheckOutcome) -> Bool {
+            on.contains(outcome.status) && (phase == nil || outcome.phase == phase)
         }
     }
 

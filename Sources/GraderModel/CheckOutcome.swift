@@ -14,10 +14,12 @@ public struct CheckOutcome: Codable, Sendable, Equatable {
     /// CPU time and peak memory of the check process, where measured.
     public var cpuMs: Int?
     public var peakMemoryBytes: Int64?
+    /// The phase the check was in when it ended (a crash included), where the check marks phases.
+    public var phase: String?
 
     public init(id: String, title: String, visibility: CheckVisibility, status: CheckStatus, durationMs: Int,
                 message: String, evidence: [String] = [], output: String = "", cpuMs: Int? = nil,
-                peakMemoryBytes: Int64? = nil) {
+                peakMemoryBytes: Int64? = nil, phase: String? = nil) {
         self.id = id
         self.title = title
         self.visibility = visibility
@@ -28,5 +30,6 @@ public struct CheckOutcome: Codable, Sendable, Equatable {
         self.output = output
         self.cpuMs = cpuMs
         self.peakMemoryBytes = peakMemoryBytes
+        self.phase = phase
     }
 }

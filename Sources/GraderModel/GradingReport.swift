@@ -129,6 +129,7 @@ public struct GradingReport: Codable, Sendable, Equatable {
         public var criteria: [CriterionID]
         public var cpuMs: Int?
         public var peakMemoryBytes: Int64?
+        public var phase: String?
 
         public init(_ outcome: CheckOutcome, criteria: [CriterionID]) {
             id = outcome.id
@@ -142,6 +143,7 @@ public struct GradingReport: Codable, Sendable, Equatable {
             self.criteria = criteria
             cpuMs = outcome.cpuMs
             peakMemoryBytes = outcome.peakMemoryBytes
+            phase = outcome.phase
         }
     }
 

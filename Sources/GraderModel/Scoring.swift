@@ -75,7 +75,7 @@ public enum Scoring {
     static func raisedRedFlags(mapping: CheckMapping, outcomes: [CheckOutcome]) -> [RaisedRedFlag] {
         var flags: [RaisedRedFlag] = []
         for outcome in outcomes {
-            guard let rule = mapping.redFlags[outcome.id], rule.on.contains(outcome.status) else { continue }
+            guard let rule = mapping.redFlags[outcome.id], rule.raises(outcome) else { continue }
             let message = "\(outcome.title): \(outcome.message)"
             if let index = flags.firstIndex(where: { $0.id == rule.flag }) {
                 flags[index].checks.append(outcome.id)

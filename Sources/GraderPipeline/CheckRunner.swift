@@ -80,7 +80,8 @@ public struct CheckRunner: Sendable {
         var outcome = CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .crash,
                                    durationMs: durationMs, message: "", output: output,
                                    cpuMs: result.cpuSeconds.map { Int($0 * 1000) }, peakMemoryBytes: result.peakMemoryBytes)
-        let (reports, forged) = authenticatedReports(in: result.standardOutput, token: token, check: check.id)
+        let (reports, phases, forged) = authenticatedLines(in: result.standardOutput, token: token, check: check.id)
+        outcome.phase = phases.last
         if reports.count > 1 {
             outcome.status = .fail
             outcome.message = "more than one authenticated result was written: the result channel was tampered with"
@@ -95,6 +96,7 @@ public struct CheckRunner: Sendable {
             }
             outcome.message = report.message
             outcome.evidence = report.evidence
+            outcome.phase = report.phase ?? outcome.phase
             outcome.cpuMs = outcome.cpuMs ?? Int(report.cpuMicros / 1000)
             outcome.peakMemoryBytes = outcome.peakMemoryBytes ?? report.maxResidentBytes
             return outcome
@@ -121,22 +123,33 @@ public struct CheckRunner: Sendable {
         return outcome
     }
 
-    /// Result lines with this process's token and check id, and how many marked lines lacked them.
-    static func authenticatedReports(in output: [UInt8], token: String, check: String) -> ([CheckReport], Int) {
+    /// The result lines and phase markers carrying this process's token and check id, in order,
+    /// and how many marked lines lacked them.
+    static func authenticatedLines(in output: [UInt8], token: String, check: String)
+        -> (reports: [CheckReport], phases: [String], forged: Int) {
         var reports: [CheckReport] = []
+        var phases: [String] = []
         var forged = 0
         let decoder = JSONDecoder()
         for line in output.split(separator: UInt8(ascii: "\n")) {
             let text = String(decoding: line, as: UTF8.self)
-            guard let range = text.range(of: CheckReport.marker) else { continue }
-            guard let report = try? decoder.decode(CheckReport.self, from: Data(text[range.upperBound...].utf8)),
-                  report.token == token, report.check == check else {
-                forged += 1
-                continue
+            if let range = text.range(of: CheckReport.marker) {
+                if let report = try? decoder.decode(CheckReport.self, from: Data(text[range.upperBound...].utf8)),
+                   report.token == token, report.check == check {
+                    reports.append(report)
+                } else {
+                    forged += 1
+                }
+            } else if let range = text.range(of: CheckPhase.marker) {
+                if let marker = try? decoder.decode(CheckPhase.self, from: Data(text[range.upperBound...].utf8)),
+                   marker.token == token, marker.check == check {
+                    phases.append(marker.phase)
+                } else {
+                    forged += 1
+                }
             }
-            reports.append(report)
         }
-        return (reports, forged)
+        return (reports, phases, forged)
     }
 
     /// 256 random bits as hex.

@@ -22,9 +22,11 @@ public struct CheckReport: Codable, Sendable, Equatable {
     public var cpuMicros: Int64
     /// Peak resident memory of the process.
     public var maxResidentBytes: Int64
+    /// The phase the check was in when it ended (see ``CheckContext/enterPhase(_:)``).
+    public var phase: String?
 
     public init(token: String, check: String, status: Status, message: String, evidence: [String],
-                durationMicros: Int64, cpuMicros: Int64, maxResidentBytes: Int64) {
+                durationMicros: Int64, cpuMicros: Int64, maxResidentBytes: Int64, phase: String? = nil) {
         self.token = token
         self.check = check
         self.status = status
@@ -33,8 +35,25 @@ public struct CheckReport: Codable, Sendable, Equatable {
         self.durationMicros = durationMicros
         self.cpuMicros = cpuMicros
         self.maxResidentBytes = maxResidentBytes
+        self.phase = phase
     }
 
     /// Result lines start with this marker, so they are cheap to find in a stream.
     public static let marker = "GRADER-CHECK-REPORT "
+}
+
+/// A phase marker, sent on the result channel when a check enters a phase; authenticated by the
+/// same token as the final ``CheckReport``.
+public struct CheckPhase: Codable, Sendable, Equatable {
+    public var token: String
+    public var check: String
+    public var phase: String
+
+    public init(token: String, check: String, phase: String) {
+        self.token = token
+        self.check = check
+        self.phase = phase
+    }
+
+    public static let marker = "GRADER-CHECK-PHASE "
 }

@@ -50,7 +50,7 @@ public enum HarnessMain {
         guard let check = checks.first(where: { $0.id == id }) else {
             channel.send(.error, message: "the check binary has no check named \(id)", context: nil, started: 0)
         }
-        let context = CheckContext(budgetSeconds: budgetSeconds)
+        let context = CheckContext(budgetSeconds: budgetSeconds) { phase in channel.announce(phase: phase) }
         let started = ProcessStats.monotonicNanos()
         Watchdog.start(after: budgetSeconds) {
             let busy = ThreadStorm.isBusy()
@@ -90,6 +90,8 @@ private final class ResultChannel: Sendable {
     private let descriptor: Int32
     private let token: String
     private let check: String
+    /// Serialises writes: a phase marker never interleaves with the final report.
+    private let writing = Mutex<Void>(())
     private let sent = Atomic<Bool>(false)
 
     init(token: String, check: String) {
@@ -97,6 +99,13 @@ private final class ResultChannel: Sendable {
         self.check = check
         descriptor = fcntl(1, F_DUPFD_CLOEXEC, 3)
         dup2(2, 1)
+    }
+
+    /// Sends a phase marker (ignored once the report is being written).
+    func announce(phase: String) {
+        guard !sent.load(ordering: .acquiring) else { return }
+        let marker = CheckPhase(token: token, check: check, phase: phase)
+        writeLine(CheckPhase.marker, (try? JSONEncoder().encode(marker)).map(Array.init) ?? [])
     }
 
     /// Writes the report once (the first caller wins) and ends the process.
@@ -111,17 +120,22 @@ private final class ResultChannel: Sendable {
             evidence: context?.evidence ?? [],
             durationMicros: Int64(elapsed / 1000),
             cpuMicros: ProcessStats.cpuMicros(),
-            maxResidentBytes: ProcessStats.maxResidentBytes())
-        var line = Array(CheckReport.marker.utf8)
-        line += (try? JSONEncoder().encode(report)).map(Array.init) ?? []
-        line.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < line.count {
-            let written = line[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if written <= 0 { break }
-            offset += written
-        }
+            maxResidentBytes: ProcessStats.maxResidentBytes(),
+            phase: context?.phase)
+        writeLine(CheckReport.marker, (try? JSONEncoder().encode(report)).map(Array.init) ?? [])
         _exit(0)
+    }
+
+    private func writeLine(_ marker: String, _ json: [UInt8]) {
+        let line = Array(marker.utf8) + json + [UInt8(ascii: "\n")]
+        writing.withLock { _ in
+            var offset = 0
+            while offset < line.count {
+                let written = line[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                if written <= 0 { break }
+                offset += written
+            }
+        }
     }
 }
 

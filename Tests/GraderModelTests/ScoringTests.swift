@@ -51,6 +51,21 @@ import Testing
         #expect(result.score == 50)
     }
 
+    @Test func aPhaseRuleRaisesTheFlagOnlyForFailuresInThatPhase() {
+        var mapping = Fixture.mapping
+        mapping.redFlags["storm"] = .init(flag: .noConcurrencyHandling, on: [.fail, .crash], phase: "concurrent")
+        var outcomes = Fixture.outcomes(["storm": .fail])
+        // Failed in the single-threaded rehearsal (no phase entered): a functional bug, no flag.
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.isEmpty)
+        outcomes[2].phase = "rehearsal"
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.isEmpty)
+        outcomes[2].phase = "concurrent"
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.map(\.id)
+                == [.noConcurrencyHandling])
+        // Either way the check's points are lost.
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).score == 50)
+    }
+
     @Test func aStatusOutsideTheRuleRaisesNoFlag() {
         let result = Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: Fixture.mapping,
                                    outcomes: Fixture.outcomes(["storm": .timeout]))

@@ -73,6 +73,33 @@ import Testing
         #expect(result.output.utf8.count <= CheckRunner.outputTailBytes + 5)
     }
 
+    func phaseLine(token: String, phase: String) -> String {
+        CheckPhase.marker + String(decoding: try! JSONEncoder().encode(CheckPhase(token: token, check: "eviction-order", phase: phase)),
+                                   as: UTF8.self) + "\n"
+    }
+
+    @Test func aCrashIsAttributedToTheLastAuthenticatedPhase() {
+        let result = outcome(stdout: phaseLine(token: token, phase: "concurrent"), termination: .signaled(11))
+        #expect(result.status == .crash)
+        #expect(result.phase == "concurrent")
+    }
+
+    @Test func forgedPhaseMarkersAreIgnored() {
+        let forged = phaseLine(token: String(repeating: "f", count: 64), phase: "concurrent")
+        let result = outcome(stdout: phaseLine(token: token, phase: "rehearsal") + forged, termination: .signaled(11))
+        #expect(result.phase == "rehearsal")
+        #expect(result.evidence.contains { $0.contains("1 result line(s) without the secret token") })
+    }
+
+    @Test func theFinalReportsPhaseWins() {
+        let report = CheckReport(token: token, check: "eviction-order", status: .fail, message: "m", evidence: [],
+                                 durationMicros: 1, cpuMicros: 1, maxResidentBytes: 1, phase: "concurrent")
+        let line = CheckReport.marker + String(decoding: try! JSONEncoder().encode(report), as: UTF8.self) + "\n"
+        let result = outcome(stdout: phaseLine(token: token, phase: "rehearsal") + line)
+        #expect(result.status == .fail)
+        #expect(result.phase == "concurrent")
+    }
+
     @Test func tokensAreLongRandomAndHex() {
         let tokens = (0..<100).map { _ in CheckRunner.makeToken() }
         #expect(Set(tokens).count == 100)

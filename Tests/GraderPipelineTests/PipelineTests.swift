@@ -84,6 +84,23 @@ import Testing
         #expect(run.message?.contains("no such module '\(module)'") == true)
     }
 
+    @Test func theCandidatesNamesCannotShadowTheChecks() async throws {
+        // Types named like the suite, the contract protocols and the harness entry point.
+        let source = Sources.correct + """
+
+            enum FixtureChecks {}
+            enum PublicChecks {}
+            protocol LRUCacheMaker {}
+            protocol LRUCacheUnderTest {}
+            enum HarnessMain {}
+            struct CandidateMaker {}
+            let checkSubject = 42
+            """
+        let run = try await TestProject.pipeline().runPublicChecks(challenge: "lru-cache", files: files(source))
+        #expect(run.status == .graded, "\(run.message ?? "")")
+        #expect(run.allPassed)
+    }
+
     @Test func forgedResultsAndAnEarlyExitGainNothing() async throws {
         // Prints pass lines for every check, on every descriptor it can reach, then exits 0.
         let forger = Sources.correct.replacingOccurrences(of: "init(capacity: Int) { self.capacity = capacity }", with: """

@@ -56,7 +56,7 @@ enum TestProject {
         try manager.copyItem(at: repositoryRoot.appendingPathComponent("Challenges/lru-cache"), to: challenge)
         let manifestURL = challenge.appendingPathComponent("challenge.json")
         let manifest = try String(contentsOf: manifestURL, encoding: .utf8)
-            .replacingOccurrences(of: "\"timeoutSeconds\": 10", with: "\"timeoutSeconds\": 3")
+            .replacingOccurrences(of: "\"timeoutSeconds\": 5", with: "\"timeoutSeconds\": 3")
         try manifest.write(to: manifestURL, atomically: true, encoding: .utf8)
         try fixtureRubric.write(to: challenge.appendingPathComponent("rubric.json"), atomically: true, encoding: .utf8)
         let grader = root.appendingPathComponent("Graders/lru-cache/Checks")

@@ -39,6 +39,7 @@ import Testing
             #expect(lost == Set(expected.lostCriteria), "\(variant) run \(run): lost \(lost.sorted())")
             #expect(Set(report.redFlags.map(\.id.rawValue)) == Set(expected.redFlags), "\(variant) run \(run): \(summary(report))")
             #expect(report.score < report.maxScore)
+            #expect(report.recommendation.rawValue == expected.recommendation, "\(variant) run \(run): \(report.recommendationReasons)")
             #expect(report.recommendation != .advance, "\(variant) run \(run): a known-bad solution was recommended")
             // Every lost point is explained by a check that did not pass.
             for criterion in report.criteria where criterion.kind == .auto && criterion.points < criterion.maxPoints {
@@ -53,5 +54,9 @@ import Testing
         #expect(report.status == .graded, "\(summary(report))")
         #expect(report.recommendation == .reject)
         #expect(report.score < report.maxScore / 2)
+        // It fails the concurrency checks' single-threaded rehearsal: a functional failure, not
+        // "no concurrency handling".
+        #expect(report.redFlags.isEmpty, "\(summary(report))")
+        #expect(report.checks.allSatisfy { $0.status != .pass }, "\(summary(report))")
     }
 }

@@ -56,6 +56,7 @@ struct VariantExpectation: Decodable {
     var failingChecks: [String]
     var lostCriteria: [String]
     var redFlags: [String]
+    var recommendation: String
 }
 
 /// One line per non-passing check, for failure messages.

@@ -1,10 +1,11 @@
 // Glue between your `LRUCache` and the checks, compiled with the grader's generated entry file.
-// `CandidateSubmission` is the module your files are compiled into.
+// `CandidateSubmission` is the module your files are compiled into. Names are module-qualified so
+// that whatever you name your own types cannot clash with the checks'.
 
-extension CandidateSubmission.LRUCache: @retroactive LRUCacheUnderTest {}
+extension CandidateSubmission.LRUCache: @retroactive ChallengeChecks.LRUCacheUnderTest {}
 
-struct CandidateMaker: LRUCacheMaker {
-    func make<Key: Hashable, Value>(capacity: Int) -> any LRUCacheUnderTest<Key, Value> {
+struct CandidateMaker: ChallengeChecks.LRUCacheMaker {
+    func make<Key: Hashable, Value>(capacity: Int) -> any ChallengeChecks.LRUCacheUnderTest<Key, Value> {
         CandidateSubmission.LRUCache<Key, Value>(capacity: capacity)
     }
 }
