@@ -99,66 +99,77 @@ public struct GradingPipeline: Sendable {
         let challenge = try catalog.load(submission.challenge)
         guard let mapping = challenge.mapping else { throw GraderFault.missingHiddenChecks(challenge.id) }
         let version = try GraderVersion.current(for: challenge, layout: layout)
-        progress(.preparingCheckModule(challenge: challenge.id))
-        let module = try await cache.module(for: challenge, set: .full, graderVersion: version)
-
         let work = workRoot.appendingPathComponent("\(gradingID)-\(attempt)")
         defer { try? FileManager.default.removeItem(at: work) }
-        progress(.compiling)
-        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
-        let files = submission.files.map { SubmittedFile(name: $0.name, content: $0.content) }
-        let compiled = try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
-                                                  workDirectory: work)
+        let checked = try await compileAndCheck(
+            submission.files.map { SubmittedFile(name: $0.name, content: $0.content) }, challenge: challenge,
+            set: .full, graderVersion: version, workDirectory: work, progress: progress)
 
-        var timings = GradingReport.Timings(checkModuleBuildMs: module.buildMilliseconds, checkModuleCached: module.cached)
-        var diagnostics = GradingReport.Diagnostics()
-        let status: GradingStatus
-        var outcomes: [CheckOutcome] = []
-        var error: String?
-        switch compiled {
-        case .compileError(let message, let milliseconds):
-            status = .compileError
-            timings.compileMs = milliseconds
-            error = message
-        case .contractMismatch(let message, let warnings, let concurrencyWarnings, let milliseconds):
-            status = .contractMismatch
-            timings.compileMs = milliseconds
-            diagnostics.compilerWarnings = warnings
-            diagnostics.concurrencyWarnings = concurrencyWarnings
-            error = message
-        case .compiled(let binary, let warnings, let concurrencyWarnings, let candidateMs, let entryMs):
-            status = .graded
-            timings.compileMs = candidateMs + entryMs
-            diagnostics.compilerWarnings = warnings
-            diagnostics.concurrencyWarnings = concurrencyWarnings
-            let checks = challenge.allChecks
-            progress(.runningChecks(total: checks.count))
-            let checksStarted = ContinuousClock.now
-            let done = Atomic<Int>(0)
-            outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
-                checks, binary: binary, workDirectory: work
-            ) { outcome in
-                let finished = done.add(1, ordering: .relaxed).newValue
-                progress(.checkFinished(outcome, done: finished, total: checks.count))
-            }
-            timings.checksMs = milliseconds(since: checksStarted)
-            if let broken = outcomes.first(where: { $0.status == .error }) {
-                throw GraderFault.checkHarness(check: broken.id, message: broken.message)
-            }
-        }
-        let scored = Scoring.score(status: status, rubric: challenge.rubric, mapping: mapping, outcomes: outcomes)
+        let scored = Scoring.score(status: checked.status, rubric: challenge.rubric, mapping: mapping, outcomes: checked.outcomes)
         return GradingReport(
             submission: Self.submissionInfo(submission), challenge: challenge.id,
             grading: .init(id: gradingID, startedAt: Date(), finishedAt: Date(), attempts: attempt),
-            graderVersion: version, status: status, score: scored.score, maxScore: scored.maxScore,
+            graderVersion: version, status: checked.status, score: scored.score, maxScore: scored.maxScore,
             manualPending: scored.manualPending, recommendation: scored.recommendation,
             recommendationReasons: scored.recommendationReasons,
             criteria: scored.criteria.map(GradingReport.CriterionEntry.init),
-            checks: outcomes.map { outcome in
+            checks: checked.outcomes.map { outcome in
                 GradingReport.CheckEntry(outcome, criteria: (mapping.criteria[outcome.id] ?? [:])
                     .filter { $0.value > 0 }.keys.sorted())
             },
-            redFlags: scored.redFlags, diagnostics: diagnostics, timings: timings, error: error)
+            redFlags: scored.redFlags, diagnostics: checked.diagnostics,
+            timings: .init(compileMs: checked.compileMilliseconds, checksMs: checked.checksMilliseconds,
+                           checkModuleBuildMs: checked.module.buildMilliseconds, checkModuleCached: checked.module.cached),
+            error: checked.compilerMessage)
+    }
+
+    /// What compiling files and running a challenge's checks against them produced.
+    struct CheckedFiles {
+        /// `graded` when the checks ran; otherwise `compileError` or `contractMismatch`.
+        var status: GradingStatus
+        var outcomes: [CheckOutcome] = []
+        var diagnostics = GradingReport.Diagnostics()
+        var compilerMessage: String?
+        var compileMilliseconds = 0
+        var checksMilliseconds = 0
+        var module: CheckModule
+    }
+
+    /// Compiles `files` against the check module of `set` and runs its checks (public, or all).
+    /// Throws ``GraderFault`` when the grader, not the submission, fails.
+    func compileAndCheck(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
+                         workDirectory: URL,
+                         progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
+        progress(.preparingCheckModule(challenge: challenge.id))
+        let module = try await cache.module(for: challenge, set: set, graderVersion: graderVersion)
+        progress(.compiling)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
+        switch try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
+                                          workDirectory: workDirectory) {
+        case .compileError(let message, let milliseconds):
+            return CheckedFiles(status: .compileError, compilerMessage: message, compileMilliseconds: milliseconds, module: module)
+        case .contractMismatch(let message, let warnings, let concurrencyWarnings, let milliseconds):
+            return CheckedFiles(status: .contractMismatch,
+                                diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
+                                compilerMessage: message, compileMilliseconds: milliseconds, module: module)
+        case .compiled(let binary, let warnings, let concurrencyWarnings, let candidateMs, let entryMs):
+            let checks = set == .full ? challenge.allChecks : challenge.publicChecks
+            progress(.runningChecks(total: checks.count))
+            let started = ContinuousClock.now
+            let done = Atomic<Int>(0)
+            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
+                checks, binary: binary, workDirectory: workDirectory
+            ) { outcome in
+                progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
+            }
+            if let broken = outcomes.first(where: { $0.status == .error }) {
+                throw GraderFault.checkHarness(check: broken.id, message: broken.message)
+            }
+            return CheckedFiles(status: .graded, outcomes: outcomes,
+                                diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
+                                compileMilliseconds: candidateMs + entryMs, checksMilliseconds: milliseconds(since: started),
+                                module: module)
+        }
     }
 
     private func internalErrorReport(_ submission: StoredSubmission, gradingID: String, message: String) -> GradingReport {
@@ -196,33 +207,13 @@ public struct GradingPipeline: Sendable {
                                 progress: @escaping @Sendable (GradingEvent) -> Void = { _ in }) async throws -> PublicCheckRun {
         let challenge = try catalog.load(id)
         let accepted = try Intake.validate(files: files, candidate: "local")
-        let version = try GraderVersion.current(for: challenge, layout: layout)
-        progress(.preparingCheckModule(challenge: id))
-        let module = try await cache.module(for: challenge, set: .publicOnly, graderVersion: version)
         let work = workRoot.appendingPathComponent(Identifier.make(prefix: "test"))
         defer { try? FileManager.default.removeItem(at: work) }
-        progress(.compiling)
-        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
-        switch try await compiler.compile(files: accepted, module: module, entryTypeName: challenge.manifest.entryType,
-                                          workDirectory: work) {
-        case .compileError(let message, _):
-            return PublicCheckRun(status: .compileError, outcomes: [], message: message, warnings: [])
-        case .contractMismatch(let message, let warnings, let concurrency, _):
-            return PublicCheckRun(status: .contractMismatch, outcomes: [], message: message, warnings: warnings + concurrency)
-        case .compiled(let binary, let warnings, let concurrency, _, _):
-            let checks = challenge.publicChecks
-            progress(.runningChecks(total: checks.count))
-            let done = Atomic<Int>(0)
-            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
-                checks, binary: binary, workDirectory: work
-            ) { outcome in
-                progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
-            }
-            if let broken = outcomes.first(where: { $0.status == .error }) {
-                throw GraderFault.checkHarness(check: broken.id, message: broken.message)
-            }
-            return PublicCheckRun(status: .graded, outcomes: outcomes, message: nil, warnings: warnings + concurrency)
-        }
+        let checked = try await compileAndCheck(accepted, challenge: challenge, set: .publicOnly,
+                                                graderVersion: try GraderVersion.current(for: challenge, layout: layout),
+                                                workDirectory: work, progress: progress)
+        return PublicCheckRun(status: checked.status, outcomes: checked.outcomes, message: checked.compilerMessage,
+                              warnings: checked.diagnostics.concurrencyWarnings + checked.diagnostics.compilerWarnings)
     }
 }
 
