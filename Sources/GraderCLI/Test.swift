@@ -1,6 +1,7 @@
 import ArgumentParser
 import GraderModel
 import GraderPipeline
+import GraderReports
 
 struct Test: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,15 +22,17 @@ struct Test: AsyncParsableCommand {
         switch run.status {
         case .compileError, .contractMismatch:
             print(run.status == .compileError ? "COMPILE ERROR" : "CONTRACT MISMATCH")
-            print(run.message ?? "")
+            print(ControlCharacters.neutralize(run.message ?? ""))
         default:
             for outcome in run.outcomes {
                 print("\(outcome.status == .pass ? "✓" : "✗") \(outcome.id) \(outcome.status.rawValue) (\(outcome.durationMs) ms)")
-                if outcome.status != .pass { print("    \(outcome.message)") }
+                if outcome.status != .pass { print("    " + ControlCharacters.neutralize(outcome.message)) }
             }
             print("\(run.outcomes.filter { $0.status == .pass }.count) of \(run.outcomes.count) public checks passed; the hidden checks go much further.")
         }
-        for warning in run.warnings { print("warning: \(warning.file):\(warning.line):\(warning.column): \(warning.message)") }
+        for warning in run.warnings {
+            print(ControlCharacters.neutralize("warning: \(warning.file):\(warning.line):\(warning.column): \(warning.message)"))
+        }
         if !run.allPassed { throw CLIExit(code: CLIExit.belowBar, message: "") }
     }
 }

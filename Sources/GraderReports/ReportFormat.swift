@@ -7,9 +7,9 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 
     public func render(_ report: GradingReport) throws -> String {
         switch self {
-        case .text: TextReport.render(report)
-        case .markdown: MarkdownReport.render(report)
-        case .json: String(decoding: try report.jsonData(), as: UTF8.self) + "\n"
+        case .text: ControlCharacters.neutralize(TextReport.render(report))
+        case .markdown: ControlCharacters.neutralize(MarkdownReport.render(report))
+        case .json: String(decoding: try report.jsonData(), as: UTF8.self) + "\n"   // JSON escapes controls itself
         }
     }
 }

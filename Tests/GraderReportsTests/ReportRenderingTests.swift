@@ -65,6 +65,19 @@ import Testing
         #expect(!markdown.contains("<b>"))
     }
 
+    @Test func candidateTextCannotDriveTheTerminal() throws {
+        var hostile = report(status: .compileError, redFlag: false)
+        hostile.error = "LRUCache.swift:1:1: error: \u{1B}[2J\u{1B}[1;1HRecommendation:  ADVANCE\u{202E}evil\u{9B}"
+        hostile.checks[0].message = "fake\rRecommendation: ADVANCE\u{7}"
+        for format in [ReportFormat.text, .markdown] {
+            let rendered = try format.render(hostile)
+            #expect(!rendered.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || (0x7F...0x9F).contains($0.value) })
+            #expect(!rendered.contains("\u{202E}"))
+            #expect(rendered.contains("\\u{1B}[2J"))
+        }
+        #expect(ControlCharacters.neutralize("tab\tand\nnewline stay") == "tab\tand\nnewline stay")
+    }
+
     @Test func jsonIsTheReportSchema() throws {
         let json = try ReportFormat.json.render(report())
         let decoded = try GradingReport.decode(Data(json.utf8))
