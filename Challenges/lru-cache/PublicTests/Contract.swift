@@ -2,9 +2,9 @@ import HarnessKit
 
 /// The shape every check drives: the contract of `LRUCache` as a protocol.
 ///
-/// The grader adds this conformance to your `LRUCache` for you (see `Harness/Adapter.swift`); if
-/// your declarations do not match the contract, that conformance fails to compile and the report
-/// says `contract_mismatch` with the compiler's message.
+/// The grader adds this conformance to your `LRUCache` for you, in a file of its own; if your
+/// declarations do not match the contract, that conformance fails to compile and the report says
+/// `contract_mismatch` with the compiler's message.
 public protocol LRUCacheUnderTest<Key, Value>: AnyObject {
     associatedtype Key: Hashable
     associatedtype Value
