@@ -15,17 +15,23 @@ trap 'rm -rf "$data"' EXIT
 for i in $(seq 1 "$runs"); do
     "$grader" grade lru-cache "$solution" --format json --data-dir "$data" > "$data/report-$i.json" 2>/dev/null
 done
-bare=()
+# Baselines: the candidate's file compiled alone to an object, and compiled and linked alone.
+bare=(); linked=()
 mkdir -p "$data/bare"
+flags=(-parse-as-library -module-name Bare -swift-version 5 -strict-concurrency=complete -O -wmo
+       -module-cache-path "$data/cache/clang-module-cache")
 for i in $(seq 1 "$runs"); do
     start=$(date +%s%N)
-    swiftc -parse-as-library -module-name Bare -swift-version 5 -strict-concurrency=complete -O -wmo -c \
-        -module-cache-path "$data/cache/clang-module-cache" "$solution" -o "$data/bare/bare.o" 2>/dev/null
+    swiftc "${flags[@]}" -c "$solution" -o "$data/bare/bare.o"
     bare+=($(( ($(date +%s%N) - start) / 1000000 )))
+    start=$(date +%s%N)
+    swiftc "${flags[@]}" -emit-library "$solution" -o "$data/bare/libBare.so"
+    linked+=($(( ($(date +%s%N) - start) / 1000000 )))
 done
-python3 - "$data" "$runs" "${bare[@]}" <<'PY'
-import json, statistics, sys
-data, runs, bare = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3:]]
+python3 - "$data" "$runs" "${bare[*]}" "${linked[*]}" <<'PY'
+import json, re, statistics, sys
+data, runs = sys.argv[1], int(sys.argv[2])
+bare, linked = [int(x) for x in sys.argv[3].split()], [int(x) for x in sys.argv[4].split()]
 reports = [json.load(open(f"{data}/report-{i}.json")) for i in range(1, runs + 1)]
 cold = reports[0]["timings"]
 assert not cold["checkModuleCached"], "the first grading should have built the check module"
@@ -33,11 +39,18 @@ med = lambda xs: statistics.median(xs)
 compile_ms = med([r["timings"]["compileMs"] for r in reports[1:]] or [cold["compileMs"]])
 print(f"check module build (cold, once per grader version): {cold['checkModuleBuildMs']} ms")
 print(f"per-submission compile (median of {max(runs - 1, 1)} warm gradings): {compile_ms:.0f} ms")
-print(f"bare swiftc -c of the same file (median of {runs}):           {med(bare):.0f} ms")
-print(f"ratio per-submission compile / bare compile:               {compile_ms / med(bare):.2f}")
+print(f"the file alone, swiftc -c (median of {runs}):                 {med(bare):.0f} ms  (ratio {compile_ms / med(bare):.2f})")
+print(f"the file alone, compiled and linked (-emit-library):        {med(linked):.0f} ms  (ratio {compile_ms / med(linked):.2f})")
 print(f"grading total, warm (median): {med([r['timings']['totalMs'] for r in reports[1:]] or [cold['totalMs']]):.0f} ms; "
       f"checks phase: {med([r['timings']['checksMs'] for r in reports[1:]] or [cold['checksMs']]):.0f} ms")
 print(f"score {reports[-1]['score']}/{reports[-1]['maxScore']} on every run: {all(r['score'] == r['maxScore'] for r in reports)}")
+ratios = []
+for r in reports:
+    for line in next(c for c in r["checks"] if c["id"] == "o1-scaling")["evidence"]:
+        m = re.search(r"; ratio ([0-9.]+) \(limit", line)
+        if m: ratios.append(float(m.group(1)))
+if ratios:
+    print(f"o1-scaling ratio on the reference (limit 8): min {min(ratios)}, median {med(ratios)}, max {max(ratios)}")
 print("per-check wall time, median ms (one process per check):")
 for check in reports[0]["checks"]:
     times = [next(c["durationMs"] for c in r["checks"] if c["id"] == check["id"]) for r in reports]
