@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "grader", targets: ["grader"]),
+        .executable(name: "grader-sandbox", targets: ["grader-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "grader", dependencies: ["GraderCLI"]),
+
+        // libseccomp, found through pkg-config (installed by scripts/bootstrap.sh).
+        .systemLibrary(name: "CSeccomp", path: "Sandbox/CSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
+        // The sandbox launcher every compile and check runs under (SPEC §6, Sandbox/README.md).
+        .executableTarget(name: "grader-sandbox", dependencies: ["CSeccomp"], path: "Sandbox/Launcher",
+                          cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-Wno-missing-field-initializers"])],
+                          linkerSettings: [.linkedLibrary("m")]),
 
         .testTarget(name: "GraderModelTests", dependencies: ["GraderModel"]),
         .testTarget(name: "GraderStoreTests", dependencies: ["GraderStore", "GraderModel"]),

@@ -1,5 +1,6 @@
 import Foundation
 import GraderPipeline
+import GraderProcess
 import GraderStore
 
 /// An exit with a code and a message for standard error.
@@ -27,6 +28,7 @@ struct CLIExit: Error {
         case let error as ToolchainError: return .internal(error.description)
         case let error as LayoutError: return .internal(error.description)
         case let error as GraderFault: return .internal("grader failure: \(error)")
+        case let error as ProcessLaunchError: return .internal("grader failure: \(error)")
         default: return nil
         }
     }

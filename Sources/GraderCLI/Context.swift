@@ -14,10 +14,10 @@ enum Context {
         let layout = try layout()
         let directory = data.resolved
         let database = try GraderDatabase(dataDirectory: directory)
-        let runner = DirectProcessRunner()
-        let toolchain = try await Toolchain.locate(runner: runner)
+        let trusted = DirectProcessRunner()
+        let toolchain = try await Toolchain.locate(runner: trusted)
         return GradingPipeline(layout: layout, database: database, dataDirectory: directory,
-                               toolchain: toolchain, runner: runner)
+                               toolchain: toolchain, runner: try SandboxedProcessRunner.located(), trustedRunner: trusted)
     }
 
     /// Reads submission files from paths given on the command line: regular files only, read

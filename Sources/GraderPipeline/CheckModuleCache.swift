@@ -83,6 +83,7 @@ public struct CheckModuleCache: Sendable {
                                includes: [])
         try await buildLibrary("ChallengeChecks", into: staged.checksDirectory, sources: sources,
                                includes: [staged.harnessDirectory, staged.challengeDirectory])
+        try await prewarmModuleCache(challenge: challenge, module: staged)
         module.buildMilliseconds = milliseconds(since: started)
         module.cached = false
         let record = "{\"graderVersion\":\"\(graderVersion)\",\"toolchain\":\"\(toolchain.version)\",\"buildMilliseconds\":\(module.buildMilliseconds)}\n"
@@ -90,6 +91,37 @@ public struct CheckModuleCache: Sendable {
         try? manager.removeItem(at: directory)
         try manager.moveItem(at: staging, to: directory)
         return module
+    }
+
+    /// Compiles the challenge's starter, as a submission would be, so that the shared clang module
+    /// cache holds every module a submission's compile imports; each submission then starts from
+    /// a copy (see ``SubmissionCompiler/ModuleCache``) instead of rebuilding them.
+    private func prewarmModuleCache(challenge: Challenge, module: CheckModule) async throws {
+        let work = module.directory.appendingPathComponent("prewarm")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let starter = try Data(contentsOf: challenge.directory.appendingPathComponent("Starter.swift"))
+        let imports = Data("import Foundation\nimport Dispatch\nimport Synchronization\n".utf8)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: clangModuleCache)
+        let outcome = try await compiler.compile(
+            files: [SubmittedFile(name: "Starter.swift", content: starter), SubmittedFile(name: "Imports.swift", content: imports)],
+            module: module, entryTypeName: challenge.manifest.entryType, workDirectory: work)
+        guard case .compiled = outcome else {
+            throw GraderFault.checkModuleBuildFailed(module: "\(challenge.id) starter", output: "the challenge's Starter.swift does not compile against it: \(outcome)")
+        }
+        // Sandboxed compiles run as another uid: the cache (compiled system headers, nothing secret)
+        // must be readable by it. Clang creates its folders 0750.
+        try Self.makeWorldReadable(clangModuleCache)
+    }
+
+    static func makeWorldReadable(_ directory: URL) throws {
+        let manager = FileManager.default
+        try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        guard let walker = manager.enumerator(at: directory, includingPropertiesForKeys: [.isDirectoryKey, .isSymbolicLinkKey]) else { return }
+        for case let url as URL in walker {
+            let values = try url.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
+            if values.isSymbolicLink == true { continue }
+            try manager.setAttributes([.posixPermissions: values.isDirectory == true ? 0o755 : 0o644], ofItemAtPath: url.path)
+        }
     }
 
     func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String) -> String {

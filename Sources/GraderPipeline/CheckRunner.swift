@@ -18,10 +18,13 @@ public struct CheckRunner: Sendable {
 
     public let runner: any ProcessRunner
     public let parallelism: Int
+    /// What a check binary reads besides itself: the Swift runtime libraries.
+    public let runtimePaths: [String]
 
-    public init(runner: any ProcessRunner, parallelism: Int) {
+    public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String]) {
         self.runner = runner
         self.parallelism = max(1, parallelism)
+        self.runtimePaths = runtimePaths
     }
 
     public func run(_ checks: [CheckDefinition], binary: URL, workDirectory: URL,
@@ -65,7 +68,7 @@ public struct CheckRunner: Sendable {
                 standardInput: Array("\(token)\n".utf8),
                 profile: .run,
                 limits: ProcessLimits(wallSeconds: check.timeoutSeconds + Self.killGraceSeconds, outputBytes: 256 * 1024),
-                readablePaths: [binary.path]))
+                readablePaths: [binary.path] + runtimePaths))
             return Self.outcome(of: check, result: result, token: token)
         } catch {
             return CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,

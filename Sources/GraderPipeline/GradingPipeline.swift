@@ -19,23 +19,28 @@ public struct GradingPipeline: Sendable {
     public let database: GraderDatabase
     public let dataDirectory: URL
     public let toolchain: Toolchain
+    /// Runs everything that touches the candidate's code: compiles and checks (the sandbox).
     public let runner: any ProcessRunner
+    /// Runs the grader's own builds of the hidden check modules, which see no candidate code.
+    public let trustedRunner: any ProcessRunner
     public let parallelism: Int
 
     public init(layout: ProjectLayout, database: GraderDatabase, dataDirectory: URL, toolchain: Toolchain,
-                runner: any ProcessRunner, parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                runner: any ProcessRunner, trustedRunner: any ProcessRunner = DirectProcessRunner(),
+                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.layout = layout
         self.catalog = ChallengeCatalog(layout: layout)
         self.database = database
         self.dataDirectory = dataDirectory
         self.toolchain = toolchain
         self.runner = runner
+        self.trustedRunner = trustedRunner
         self.parallelism = max(1, parallelism)
     }
 
     var cache: CheckModuleCache {
         CheckModuleCache(cacheDirectory: dataDirectory.appendingPathComponent("cache"), toolchain: toolchain,
-                         runner: runner, layout: layout)
+                         runner: trustedRunner, layout: layout)
     }
 
     var workRoot: URL { dataDirectory.appendingPathComponent("work") }
@@ -157,7 +162,8 @@ public struct GradingPipeline: Sendable {
             progress(.runningChecks(total: checks.count))
             let started = ContinuousClock.now
             let done = Atomic<Int>(0)
-            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism).run(
+            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism,
+                                             runtimePaths: [toolchain.runtimeLibraryDirectory]).run(
                 checks, binary: binary, workDirectory: workDirectory
             ) { outcome in
                 progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))

@@ -16,6 +16,10 @@ public struct SubmissionCompiler: Sendable {
 
     public let toolchain: Toolchain
     public let runner: any ProcessRunner
+    /// Clang's module cache (compiled Glibc, SwiftShims, Foundation headers), prewarmed when the
+    /// check module is built. Sandboxed compiles only read it (it is granted read-only), so no
+    /// submission's compile can change what another's reads; a module missing from it fails the
+    /// compile, which ``compile(files:module:entryTypeName:workDirectory:)`` attributes.
     public let clangModuleCache: URL
 
     public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL) {
@@ -57,7 +61,7 @@ public struct SubmissionCompiler: Sendable {
             "-module-cache-path", clangModuleCache.path, "-I", module.challengeDirectory.path,
             "-c", "-emit-module", "-emit-module-path", candidateModule.appendingPathComponent("\(Self.candidateModule).swiftmodule").path,
             "-o", objectFile.path,
-        ] + files.map(\.name), in: sources, readable: [module.challengeDirectory.path])
+        ] + files.map(\.name), in: sources, readable: [module.challengeDirectory.path, clangModuleCache.path])
         let candidateMilliseconds = milliseconds(since: candidateStarted)
         let candidateOutput = String(decoding: candidate.standardError + candidate.standardOutput, as: UTF8.self)
         let (warnings, concurrencyWarnings) = CompilerDiagnostics.warnings(in: candidateOutput, candidateFiles: Set(files.map(\.name)))
@@ -83,7 +87,7 @@ public struct SubmissionCompiler: Sendable {
             "-I", candidateModule.path, "-I", module.checksDirectory.path, "-I", module.harnessDirectory.path,
             "-I", module.challengeDirectory.path,
             "Entry.swift", objectFile.path,
-        ] + module.libraries.map(\.path) + ["-o", binary.path], in: entry, readable: [module.directory.path])
+        ] + module.libraries.map(\.path) + ["-o", binary.path], in: entry, readable: [module.directory.path, clangModuleCache.path])
         let entryMilliseconds = milliseconds(since: entryStarted)
         guard link.succeeded else {
             let output = CompilerDiagnostics.sanitize(String(decoding: link.standardError + link.standardOutput, as: UTF8.self),
@@ -131,7 +135,8 @@ public struct SubmissionCompiler: Sendable {
                 environment: CompileEnvironment.make(toolchain: toolchain, home: directory.path),
                 workingDirectory: directory.path, profile: .compile,
                 limits: ProcessLimits(wallSeconds: Self.compileLimitSeconds, outputBytes: 1 << 20),
-                readablePaths: readable + [clangModuleCache.path]))
+                readablePaths: readable + [toolchain.usrDirectory],
+                writableDirectory: directory.deletingLastPathComponent().path))
         } catch {
             throw GraderFault.launch("\(error)")
         }

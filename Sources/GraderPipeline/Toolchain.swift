@@ -8,6 +8,10 @@ public struct Toolchain: Sendable, Equatable {
     public var version: String
 
     public var binDirectory: String { (swiftc as NSString).deletingLastPathComponent }
+    /// The toolchain's `usr` directory (compiler, runtime libraries, SDK modules).
+    public var usrDirectory: String { (binDirectory as NSString).deletingLastPathComponent }
+    /// Where the Swift runtime libraries that check binaries load at run time live.
+    public var runtimeLibraryDirectory: String { usrDirectory + "/lib/swift/linux" }
 
     /// `GRADER_SWIFTC`, else `swiftc` on `PATH`, else `/opt/swift/usr/bin/swiftc`.
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -6,6 +6,9 @@ public struct ProcessRequest: Sendable {
     /// The complete environment (nothing is inherited).
     public var environment: [String: String]
     public var workingDirectory: String
+    /// The directory the process may write, holding `workingDirectory`; nil means the working
+    /// directory itself. A sandbox makes it the only writable host directory.
+    public var writableDirectory: String?
     /// Written to the process's standard input, which is then closed.
     public var standardInput: [UInt8]
     public var profile: SandboxProfile
@@ -15,7 +18,8 @@ public struct ProcessRequest: Sendable {
     public var readablePaths: [String]
 
     public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String,
-                standardInput: [UInt8] = [], profile: SandboxProfile, limits: ProcessLimits, readablePaths: [String] = []) {
+                standardInput: [UInt8] = [], profile: SandboxProfile, limits: ProcessLimits, readablePaths: [String] = [],
+                writableDirectory: String? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -24,6 +28,7 @@ public struct ProcessRequest: Sendable {
         self.profile = profile
         self.limits = limits
         self.readablePaths = readablePaths
+        self.writableDirectory = writableDirectory
     }
 }
 

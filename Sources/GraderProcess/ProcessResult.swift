@@ -24,13 +24,15 @@ public struct ProcessResult: Sendable {
     /// Figures only a sandbox measures; nil when the runner does not measure them.
     public var cpuSeconds: Double?
     public var peakMemoryBytes: Int64?
-    /// The syscall seccomp stopped, when it did.
+    /// The syscall seccomp stopped, when it did and the kernel named it.
     public var violatingSyscall: String?
+    /// What the sandbox applied; nil when the process ran without one.
+    public var isolation: SandboxIsolation?
 
     public init(termination: Termination, standardOutput: [UInt8], standardOutputTruncated: Bool = false,
                 standardError: [UInt8], standardErrorTruncated: Bool = false, wallSeconds: Double,
                 limitHit: Limit? = nil, cpuSeconds: Double? = nil, peakMemoryBytes: Int64? = nil,
-                violatingSyscall: String? = nil) {
+                violatingSyscall: String? = nil, isolation: SandboxIsolation? = nil) {
         self.termination = termination
         self.standardOutput = standardOutput
         self.standardOutputTruncated = standardOutputTruncated
@@ -41,6 +43,7 @@ public struct ProcessResult: Sendable {
         self.cpuSeconds = cpuSeconds
         self.peakMemoryBytes = peakMemoryBytes
         self.violatingSyscall = violatingSyscall
+        self.isolation = isolation
     }
 
     public var succeeded: Bool { termination == .exited(0) && limitHit == nil }

@@ -75,10 +75,11 @@ enum TestProject {
 
     static func pipeline(layout: ProjectLayout = shared.layout, data: URL = shared.data,
                          database: URL? = nil) async throws -> GradingPipeline {
-        let runner = DirectProcessRunner()
-        let toolchain = try await Toolchain.locate(runner: runner)
+        let trusted = DirectProcessRunner()
+        let toolchain = try await Toolchain.locate(runner: trusted)
         let store = try GraderDatabase(dataDirectory: database ?? data.appendingPathComponent("db-\(UUID().uuidString)"))
-        return GradingPipeline(layout: layout, database: store, dataDirectory: data, toolchain: toolchain, runner: runner)
+        return GradingPipeline(layout: layout, database: store, dataDirectory: data, toolchain: toolchain,
+                               runner: try SandboxedProcessRunner.located(), trustedRunner: trusted)
     }
 }
 

@@ -21,10 +21,10 @@ enum EndToEnd {
     }
 
     static func pipeline() async throws -> GradingPipeline {
-        let runner = DirectProcessRunner()
+        let trusted = DirectProcessRunner()
         return GradingPipeline(layout: layout, database: try GraderDatabase(dataDirectory: dataDirectory),
-                               dataDirectory: dataDirectory, toolchain: try await Toolchain.locate(runner: runner),
-                               runner: runner)
+                               dataDirectory: dataDirectory, toolchain: try await Toolchain.locate(runner: trusted),
+                               runner: try SandboxedProcessRunner.located(), trustedRunner: trusted)
     }
 
     static func grade(_ file: URL, candidate: String) async throws -> GradingReport {
