@@ -59,6 +59,9 @@ let package = Package(
         .testTarget(name: "GraderPipelineTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"]),
         .testTarget(name: "GraderReportsTests", dependencies: ["GraderReports", "GraderModel"]),
         .testTarget(name: "HarnessKitTests", dependencies: ["HarnessKit"]),
+        .testTarget(name: "SandboxCorpusTests",
+                    dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"],
+                    exclude: ["Corpus"]),
         .testTarget(name: "GradingEndToEndTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderCLI"]),
     ]
 )

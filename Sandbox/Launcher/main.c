@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -186,7 +187,17 @@ static void become_target(const struct options *options, int messages) {
         send_message(messages, 'e', 0, false, error);
         _exit(126);
     }
-    /* The message pipe is close-on-exec. */
+    /* The crash reporter would execve a helper. The message pipe is close-on-exec; nothing else
+     * the launcher inherited may reach the program. */
+    setenv("SWIFT_BACKTRACE", "enable=no", 1);
+    /* Ignored signals and the signal mask survive execve: the program starts with the defaults
+     * whatever the grader inherited (an ignored SIGXFSZ would turn the file-size limit into ENOSPC). */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int number = 1; number < NSIG; number++)
+        if (number != SIGKILL && number != SIGSTOP) signal(number, SIG_DFL);
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(path, options->target, environ);
     dprintf(2, "grader-sandbox: cannot execute %s: %s\n", options->target[0], strerror(errno));
     _exit(127);
@@ -298,7 +309,7 @@ int main(int argc, char **argv) {
         note(&isolation, "not root: no namespaces, no private root, no uid switch, no RLIMIT_NPROC (seccomp and the other rlimits apply)");
     }
     int kernel_log = isolation.root ? kernel_log_open() : -1;
-    if (isolation.root && kernel_log < 0) note(&isolation, "/dev/kmsg unreadable: a seccomp kill cannot name its syscall");
+    if (isolation.root && kernel_log < 0) note(&isolation, "neither the audit netlink group nor /dev/kmsg is readable: a seccomp kill cannot name its syscall");
 
     struct memory_guard memory;
     memory_guard_init(&memory, options.memory_bytes, self, isolation.notes, sizeof isolation.notes);
@@ -391,9 +402,10 @@ int main(int argc, char **argv) {
     int signal_number = signaled ? WTERMSIG(status) : 0;
     double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     if (limit == LIMIT_NONE) {
-        if (signaled && signal_number == SIGXCPU) limit = LIMIT_CPU;
+        /* A program can raise SIGXCPU itself: it counts only when the CPU time agrees. */
+        if (signaled && signal_number == SIGXCPU && cpu + 0.05 >= floor(options.cpu_seconds)) limit = LIMIT_CPU;
         else if (signaled && signal_number == SIGKILL && cpu >= ceil(options.cpu_seconds)) limit = LIMIT_CPU;
-        else if (signaled && signal_number == SIGXFSZ) limit = LIMIT_FILE_SIZE;
+        else if (signaled && signal_number == SIGXFSZ) limit = LIMIT_FILE_SIZE; /* at worst a crash message */
         else if (signaled && signal_number == SIGKILL && cgroup_oom) limit = LIMIT_MEMORY;
     }
     int violation = -1;

@@ -90,6 +90,12 @@ int install_seccomp(enum profile profile, const char *exec_path, char *error, si
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(execve), 1,
                                    SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)(uintptr_t)exec_path))) < 0) goto fail;
     }
+    /* No new namespaces through clone in either profile (unshare and setns are denied above). */
+    static const unsigned long namespace_flags[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWIPC,
+                                                     CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME };
+    for (size_t i = 0; i < sizeof namespace_flags / sizeof *namespace_flags; i++)
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+                                   SCMP_A0(SCMP_CMP_MASKED_EQ, namespace_flags[i], namespace_flags[i]))) < 0) goto fail;
     /* clone3 passes its flags in memory, where a filter cannot look: ENOSYS makes glibc use clone. */
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0) goto fail;
 

@@ -33,6 +33,10 @@ struct Test: AsyncParsableCommand {
         for warning in run.warnings {
             print(ControlCharacters.neutralize("warning: \(warning.file):\(warning.line):\(warning.column): \(warning.message)"))
         }
+        for finding in run.policyFindings {
+            let severity = finding.dangerous ? "forbidden (a reviewer sees this as a red flag)" : "policy"
+            print(ControlCharacters.neutralize("\(severity): \(finding.file):\(finding.line): \(finding.message)"))
+        }
         if !run.allPassed { throw CLIExit(code: CLIExit.belowBar, message: "") }
     }
 }

@@ -15,6 +15,11 @@ public struct CheckRunner: Sendable {
     public static let killGraceSeconds: Double = 5
     /// How much of a check's standard error a report keeps (the end, where crash messages are).
     public static let outputTailBytes = 4096
+    /// Memory of one check process (the cgroup's limit, or the polled resident size).
+    public static let memoryBytes: Int64 = 1 << 30
+    /// Largest file a check process may write; below its 64 MiB work directory, so filling the
+    /// disk ends with SIGXFSZ (a named limit) rather than an endless stream of ENOSPC.
+    public static let fileSizeBytes: Int64 = 16 << 20
 
     public let runner: any ProcessRunner
     public let parallelism: Int
@@ -67,7 +72,8 @@ public struct CheckRunner: Sendable {
                 workingDirectory: directory.path,
                 standardInput: Array("\(token)\n".utf8),
                 profile: .run,
-                limits: ProcessLimits(wallSeconds: check.timeoutSeconds + Self.killGraceSeconds, outputBytes: 256 * 1024),
+                limits: ProcessLimits(wallSeconds: check.timeoutSeconds + Self.killGraceSeconds, outputBytes: 256 * 1024,
+                                      memoryBytes: Self.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
                 readablePaths: [binary.path] + runtimePaths))
             return Self.outcome(of: check, result: result, token: token)
         } catch {
@@ -107,9 +113,12 @@ public struct CheckRunner: Sendable {
         if forged > 0 {
             outcome.evidence.append("\(forged) result line(s) without the secret token were ignored (forged or corrupted)")
         }
-        if let syscall = result.violatingSyscall {
+        if result.isolation?.seccomp == true, result.termination == .signaled(SIGSYS) {
+            // Under the sandbox's filter SIGSYS is its kill; the kernel's audit log names the call
+            // unless it was rate-limited (the launcher then cannot tell which it was).
             outcome.status = .sandboxViolation
-            outcome.message = "stopped by the sandbox: forbidden system call \(syscall)"
+            outcome.message = "stopped by the sandbox: forbidden system call "
+                + (result.violatingSyscall.map { "`\($0)`" } ?? "(not named: the kernel's audit log did not record it)")
         } else if let limit = result.limitHit {
             outcome.status = limit == .wallTime ? .timeout : .crash
             outcome.message = limit == .wallTime

@@ -24,10 +24,12 @@ public struct GradingPipeline: Sendable {
     /// Runs the grader's own builds of the hidden check modules, which see no candidate code.
     public let trustedRunner: any ProcessRunner
     public let parallelism: Int
+    public let compileLimitSeconds: Double
 
     public init(layout: ProjectLayout, database: GraderDatabase, dataDirectory: URL, toolchain: Toolchain,
                 runner: any ProcessRunner, trustedRunner: any ProcessRunner = DirectProcessRunner(),
-                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount,
+                compileLimitSeconds: Double = SubmissionCompiler.defaultCompileLimitSeconds) {
         self.layout = layout
         self.catalog = ChallengeCatalog(layout: layout)
         self.database = database
@@ -35,6 +37,7 @@ public struct GradingPipeline: Sendable {
         self.toolchain = toolchain
         self.runner = runner
         self.trustedRunner = trustedRunner
+        self.compileLimitSeconds = compileLimitSeconds
         self.parallelism = max(1, parallelism)
     }
 
@@ -105,12 +108,13 @@ public struct GradingPipeline: Sendable {
         guard let mapping = challenge.mapping else { throw GraderFault.missingHiddenChecks(challenge.id) }
         let version = try GraderVersion.current(for: challenge, layout: layout)
         let work = workRoot.appendingPathComponent("\(gradingID)-\(attempt)")
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer { Self.removeWorkDirectory(work) }
         let checked = try await compileAndCheck(
             submission.files.map { SubmittedFile(name: $0.name, content: $0.content) }, challenge: challenge,
             set: .full, graderVersion: version, workDirectory: work, progress: progress)
 
-        let scored = Scoring.score(status: checked.status, rubric: challenge.rubric, mapping: mapping, outcomes: checked.outcomes)
+        let scored = Scoring.score(status: checked.status, rubric: challenge.rubric, mapping: mapping, outcomes: checked.outcomes,
+                                   extraRedFlags: checked.securityRedFlags)
         return GradingReport(
             submission: Self.submissionInfo(submission), challenge: challenge.id,
             grading: .init(id: gradingID, startedAt: Date(), finishedAt: Date(), attempts: attempt),
@@ -138,6 +142,8 @@ public struct GradingPipeline: Sendable {
         var compileMilliseconds = 0
         var checksMilliseconds = 0
         var module: CheckModule
+        /// `security-violation` raised by the source policy scan or by the sandbox.
+        var securityRedFlags: [RaisedRedFlag] = []
     }
 
     /// Compiles `files` against the check module of `set` and runs its checks (public, or all).
@@ -145,10 +151,27 @@ public struct GradingPipeline: Sendable {
     func compileAndCheck(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
                          workDirectory: URL,
                          progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
+        var checked = try await compileAndRun(files, challenge: challenge, set: set, graderVersion: graderVersion,
+                                              workDirectory: workDirectory, progress: progress)
+        checked.diagnostics.policyFindings = SourcePolicy.scan(files)
+        // One flag per id (a report lists each red flag once), whatever raised it.
+        let raised = [SandboxViolations.redFlag(for: checked.outcomes),
+                      SourcePolicy.redFlag(for: checked.diagnostics.policyFindings)].compactMap { $0 }
+        if let first = raised.first {
+            checked.securityRedFlags = [RaisedRedFlag(id: first.id, message: raised.map(\.message).joined(separator: "; and "),
+                                                      checks: raised.flatMap(\.checks))]
+        }
+        return checked
+    }
+
+    private func compileAndRun(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
+                               workDirectory: URL,
+                               progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
         progress(.preparingCheckModule(challenge: challenge.id))
         let module = try await cache.module(for: challenge, set: set, graderVersion: graderVersion)
         progress(.compiling)
-        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache,
+                                          compileLimitSeconds: compileLimitSeconds)
         switch try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
                                           workDirectory: workDirectory) {
         case .compileError(let message, let milliseconds):
@@ -206,6 +229,13 @@ public struct GradingPipeline: Sendable {
               files: submission.files.map { .init(name: $0.name, bytes: $0.content.count, sha256: $0.sha256) })
     }
 
+    /// Removes a grading's work directory, unless `GRADER_KEEP_WORK=1` asks to keep it for
+    /// inspection (the compiled check binary; `scripts/bench-sandbox.sh` uses it).
+    static func removeWorkDirectory(_ work: URL) {
+        guard ProcessInfo.processInfo.environment["GRADER_KEEP_WORK"] != "1" else { return }
+        try? FileManager.default.removeItem(at: work)
+    }
+
     // MARK: Public checks
 
     /// Runs a challenge's public checks against files, without storing anything (`grader test`).
@@ -219,7 +249,8 @@ public struct GradingPipeline: Sendable {
                                                 graderVersion: try GraderVersion.current(for: challenge, layout: layout),
                                                 workDirectory: work, progress: progress)
         return PublicCheckRun(status: checked.status, outcomes: checked.outcomes, message: checked.compilerMessage,
-                              warnings: checked.diagnostics.concurrencyWarnings + checked.diagnostics.compilerWarnings)
+                              warnings: checked.diagnostics.concurrencyWarnings + checked.diagnostics.compilerWarnings,
+                              policyFindings: checked.diagnostics.policyFindings)
     }
 }
 
@@ -229,6 +260,7 @@ public struct PublicCheckRun: Sendable {
     public var outcomes: [CheckOutcome]
     public var message: String?
     public var warnings: [CompilerDiagnostic]
+    public var policyFindings: [PolicyFinding]
 
     public var allPassed: Bool { status == .graded && outcomes.allSatisfy(\.status.passed) }
 }

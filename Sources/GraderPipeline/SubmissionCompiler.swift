@@ -12,7 +12,9 @@ import GraderProcess
 ///    contract, `contract_mismatch`.
 public struct SubmissionCompiler: Sendable {
     public static let candidateModule = "CandidateSubmission"
-    public static let compileLimitSeconds: Double = 120
+    /// Wall-clock limit of each compile step (a legitimate one takes well under a second; a
+    /// type-checker bomb is stopped here and graded `compile_error`).
+    public static let defaultCompileLimitSeconds: Double = 60
 
     public let toolchain: Toolchain
     public let runner: any ProcessRunner
@@ -21,11 +23,14 @@ public struct SubmissionCompiler: Sendable {
     /// submission's compile can change what another's reads; a module missing from it fails the
     /// compile, which ``compile(files:module:entryTypeName:workDirectory:)`` attributes.
     public let clangModuleCache: URL
+    public let compileLimitSeconds: Double
 
-    public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL) {
+    public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL,
+                compileLimitSeconds: Double = defaultCompileLimitSeconds) {
         self.toolchain = toolchain
         self.runner = runner
         self.clangModuleCache = clangModuleCache
+        self.compileLimitSeconds = compileLimitSeconds
     }
 
     public enum Outcome: Sendable {
@@ -66,9 +71,19 @@ public struct SubmissionCompiler: Sendable {
         let candidateOutput = String(decoding: candidate.standardError + candidate.standardOutput, as: UTF8.self)
         let (warnings, concurrencyWarnings) = CompilerDiagnostics.warnings(in: candidateOutput, candidateFiles: Set(files.map(\.name)))
         guard candidate.succeeded else {
+            if Self.needsUncachedModule(candidateOutput) {
+                // The sandbox grants the prebuilt module cache read-only. A module missing from it
+                // is the submission's doing only if it imports a module submissions may not use.
+                let imports = SourcePolicy.scan(files).filter { $0.rule == "import" }
+                guard !imports.isEmpty else {
+                    throw GraderFault.io("the compile needed a clang module missing from the prebuilt cache: \(candidateOutput.prefix(600))")
+                }
+                return .compileError(message: imports.map { "\($0.file):\($0.line): \($0.message)" }.joined(separator: "\n"),
+                                     milliseconds: candidateMilliseconds)
+            }
             var message = CompilerDiagnostics.sanitize(candidateOutput, removing: hidePaths)
             if candidate.limitHit == .wallTime {
-                message = "the compile did not finish within \(Int(Self.compileLimitSeconds)) s and was stopped\n" + message
+                message = "the compile did not finish within \(Int(compileLimitSeconds)) s and was stopped\n" + message
             }
             return .compileError(message: message, milliseconds: candidateMilliseconds)
         }
@@ -104,6 +119,11 @@ public struct SubmissionCompiler: Sendable {
                          candidateMilliseconds: candidateMilliseconds, entryMilliseconds: entryMilliseconds)
     }
 
+    /// The compiler tried to build a clang module into the (read-only) module cache.
+    static func needsUncachedModule(_ output: String) -> Bool {
+        output.contains(".pcm") && (output.contains("Permission denied") || output.contains("Read-only file system"))
+    }
+
     /// The generated entry file: imports, the challenge's adapter (which defines `checkSubject`),
     /// and `@main` running the suites' checks.
     static func entrySource(module: CheckModule) -> String {
@@ -134,7 +154,7 @@ public struct SubmissionCompiler: Sendable {
                 executable: toolchain.swiftc, arguments: arguments,
                 environment: CompileEnvironment.make(toolchain: toolchain, home: directory.path),
                 workingDirectory: directory.path, profile: .compile,
-                limits: ProcessLimits(wallSeconds: Self.compileLimitSeconds, outputBytes: 1 << 20),
+                limits: ProcessLimits(wallSeconds: compileLimitSeconds, outputBytes: 1 << 20),
                 readablePaths: readable + [toolchain.usrDirectory],
                 writableDirectory: directory.deletingLastPathComponent().path))
         } catch {

@@ -59,6 +59,16 @@ public final class GraderDatabase: Sendable {
         }
     }
 
+    /// How many submissions are stored.
+    public func submissionCount() throws -> Int {
+        try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM submission") ?? 0 }
+    }
+
+    /// SQLite's own consistency check of the file: `["ok"]` when it is intact.
+    public func integrityCheck() throws -> [String] {
+        try pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+    }
+
     public func submission(id: String) throws -> StoredSubmission? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM submission WHERE id = ?", arguments: [id]) else {

@@ -1,0 +1,142 @@
+import Foundation
+import GraderModel
+
+/// The static source policy scan (SPEC §6): findings for reviewers, and the dangerous ones raise
+/// the red flag `security-violation`.
+///
+/// It reads code only: comments and the text of string literals never match, so a comment that
+/// mentions `fork()` costs nothing. It is evidence, not the enforcement: the sandbox stops the
+/// actions themselves whatever the source looks like. Rules match uses, not declarations: a
+/// candidate's own `func system()` or a member call `pool.connect()` is not a finding, while a
+/// call qualified by a system module (`Glibc.system(…)`) is.
+public enum SourcePolicy {
+    /// Modules a submission may import; anything else is a finding (and, when its clang module
+    /// is missing from the prebuilt cache, cannot compile in the sandbox).
+    public static let allowedImports: Set<String> = [
+        "Challenge", "Foundation", "FoundationEssentials", "Dispatch", "Synchronization", "Glibc", "Swift",
+        "_Concurrency", "Observation",
+    ]
+
+    struct Rule {
+        var id: String
+        var dangerous: Bool
+        /// Names whose call (`name(`) is a finding.
+        var calls: [String] = []
+        /// Patterns (ICU regular expressions) matched anywhere in code.
+        var patterns: [String] = []
+        var message: String
+    }
+
+    static let rules: [Rule] = [
+        Rule(id: "process-spawn", dangerous: true,
+             calls: ["fork", "vfork", "execv", "execve", "execvp", "execvpe", "execl", "execlp", "execle", "system", "popen",
+                     "posix_spawn", "posix_spawnp", "Process", "NSTask"],
+             patterns: [#"\bProcess\s*\.\s*run\b"#],
+             message: "starts a process"),
+        Rule(id: "network", dangerous: true,
+             calls: ["socket", "connect", "getaddrinfo", "gethostbyname"],
+             patterns: [#"\b(URLSession|URLRequest|NWConnection|NWListener|CFSocketCreate\w*|CFStreamCreate\w*)\b"#],
+             message: "uses the network"),
+        Rule(id: "dynamic-loading", dangerous: true, calls: ["dlopen", "dlmopen", "dlsym", "dlvsym"],
+             message: "loads code or looks up symbols at run time"),
+        Rule(id: "symbol-linkage", dangerous: true,
+             patterns: [#"@_silgen_name\b"#, #"@_cdecl\b"#, #"@_extern\b"#, #"@_section\b"#, #"@_used\b"#],
+             message: "binds to symbols by name, bypassing Swift's imports"),
+        Rule(id: "process-control", dangerous: true, calls: ["ptrace", "kill", "killpg", "tgkill", "prctl", "setrlimit"],
+             message: "signals, traces or reconfigures processes"),
+        Rule(id: "process-exit", dangerous: false, calls: ["exit", "_exit", "abort"],
+             message: "ends the whole process from library code"),
+    ]
+
+    static let systemModules = ["Glibc", "Foundation", "Darwin", "Musl", "SwiftGlibc"]
+    static let declarationKeywords: Set<String> = ["func", "let", "var", "case", "class", "struct", "enum", "actor",
+                                                   "protocol", "typealias", "init", "extension"]
+
+    /// Scans every file; findings in file order, then line order.
+    public static func scan(_ files: [SubmittedFile]) -> [PolicyFinding] {
+        let texts = files.map { (name: $0.name, text: SwiftSourceText([UInt8]($0.content))) }
+        let declared = Set(texts.flatMap { declaredNames(in: String(decoding: $0.text.code, as: UTF8.self)) })
+        return texts.flatMap { scan(name: $0.name, text: $0.text, declared: declared) }
+    }
+
+    /// Functions and types the submission declares itself: calling its own `kill()` is no finding.
+    static func declaredNames(in code: String) -> [String] {
+        let nsCode = code as NSString
+        return matches(#"\b(?:func|class|struct|enum|actor|typealias|protocol)\s+([A-Za-z_]\w*)"#, in: code)
+            .map { nsCode.substring(with: $0.range(at: 1)) }
+    }
+
+    static func scan(name: String, text: SwiftSourceText, declared: Set<String>) -> [PolicyFinding] {
+        let code = String(decoding: text.code, as: UTF8.self)
+        let nsCode = code as NSString
+        var findings: [PolicyFinding] = []
+        func add(_ rule: String, _ offset: Int, _ message: String, dangerous: Bool) {
+            let utf8Offset = nsCode.substring(to: offset).utf8.count
+            findings.append(PolicyFinding(rule: rule, file: name, line: text.line(of: utf8Offset), message: message, dangerous: dangerous))
+        }
+        for rule in rules {
+            for call in rule.calls {
+                for match in matches(#"(?<![\w$])"# + NSRegularExpression.escapedPattern(for: call) + #"\s*\("#, in: code) {
+                    guard isCall(at: match.range.location, in: nsCode, ownNames: declared.contains(call)) else { continue }
+                    add(rule.id, match.range.location, "`\(call)(…)` \(rule.message)", dangerous: rule.dangerous)
+                }
+            }
+            for pattern in rule.patterns {
+                for match in matches(pattern, in: code) {
+                    add(rule.id, match.range.location, "`\(nsCode.substring(with: match.range))` \(rule.message)", dangerous: rule.dangerous)
+                }
+            }
+        }
+        for match in matches(#"(?m)^[ \t]*(?:@\w+[ \t]+)*import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
+            let module = nsCode.substring(with: match.range(at: 1))
+            if !allowedImports.contains(module) {
+                add("import", match.range(at: 1).location,
+                    "imports `\(module)`, which submissions may not use (allowed: \(allowedImports.sorted().joined(separator: ", ")))",
+                    dangerous: false)
+            }
+        }
+        for literal in text.strings where literal.text.hasPrefix("/") && literal.text.count > 1 {
+            findings.append(PolicyFinding(rule: "absolute-path", file: name, line: literal.line,
+                                          message: "names the absolute path \"\(literal.text.prefix(80))\"; a solution has no files to touch",
+                                          dangerous: false))
+        }
+        return findings.sorted { ($0.line, $0.rule) < ($1.line, $1.rule) }
+    }
+
+    /// True unless the name at `location` is declared there (`func system(`), called as a member
+    /// of something other than a system module (`pool.connect(`), or, unqualified, is one the
+    /// submission declares itself (`ownNames`).
+    static func isCall(at location: Int, in code: NSString, ownNames: Bool) -> Bool {
+        var index = location - 1
+        func skipSpaces() { while index >= 0, let scalar = UnicodeScalar(code.character(at: index)), CharacterSet.whitespacesAndNewlines.contains(scalar) { index -= 1 } }
+        func wordBefore() -> String {
+            var end = index
+            while index >= 0, let scalar = UnicodeScalar(code.character(at: index)),
+                  CharacterSet.alphanumerics.contains(scalar) || scalar == "_" { index -= 1 }
+            end += 1
+            return index + 1 < end ? code.substring(with: NSRange(location: index + 1, length: end - index - 1)) : ""
+        }
+        skipSpaces()
+        guard index >= 0 else { return !ownNames }
+        if code.character(at: index) == UInt16(UInt8(ascii: ".")) {
+            index -= 1
+            skipSpaces()
+            return systemModules.contains(wordBefore())
+        }
+        return !ownNames && !declarationKeywords.contains(wordBefore())
+    }
+
+    static func matches(_ pattern: String, in code: String) -> [NSTextCheckingResult] {
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return expression.matches(in: code, range: NSRange(location: 0, length: (code as NSString).length))
+    }
+
+    /// One `security-violation` red flag summarising the dangerous findings, if any.
+    public static func redFlag(for findings: [PolicyFinding]) -> RaisedRedFlag? {
+        let dangerous = findings.filter(\.dangerous)
+        guard !dangerous.isEmpty else { return nil }
+        let listed = dangerous.prefix(3).map { "\($0.message) (\($0.file):\($0.line))" }.joined(separator: "; ")
+        let more = dangerous.count > 3 ? "; and \(dangerous.count - 3) more" : ""
+        return RaisedRedFlag(id: .securityViolation, message: "the source uses a forbidden API: " + listed + more, checks: [])
+    }
+}

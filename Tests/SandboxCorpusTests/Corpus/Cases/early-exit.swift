@@ -1,0 +1,5 @@
+import Glibc
+
+func hostileAction(capacity: Int) {
+    exit(0)
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GraderPipeline
+import GraderProcess
+import GraderStore
+
+/// The real project and one data folder for the whole corpus run.
+enum Corpus {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
+    static let dataDirectory: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grader-corpus-\(UUID().uuidString)")
+        atexit { try? FileManager.default.removeItem(at: Corpus.dataDirectory) }
+        return directory
+    }()
+    /// How many times each case is graded (`GRADER_CORPUS_RUNS`, default 3).
+    static var runs: Int { max(1, Int(ProcessInfo.processInfo.environment["GRADER_CORPUS_RUNS"] ?? "") ?? 3) }
+    /// Short enough that the many-expression type-checker bomb meets it; a real compile takes < 1 s.
+    static let compileLimitSeconds: Double = 20
+
+    static func pipeline() async throws -> GradingPipeline {
+        let trusted = DirectProcessRunner()
+        return GradingPipeline(layout: ProjectLayout(root: root), database: try GraderDatabase(dataDirectory: dataDirectory),
+                               dataDirectory: dataDirectory, toolchain: try await Toolchain.locate(runner: trusted),
+                               runner: try SandboxedProcessRunner.located(), trustedRunner: trusted,
+                               compileLimitSeconds: compileLimitSeconds)
+    }
+
+    /// The reference cache as `LRUCache.swift`, its `init` calling the case's `hostileAction`
+    /// first, and the case as `Hostile.swift`, placeholders filled in.
+    static func files(for name: String, substitutions: [String: String]) throws -> [SubmittedFile] {
+        var hostile = try String(contentsOf: directory.appendingPathComponent("Cases/\(name).swift"), encoding: .utf8)
+        for (placeholder, value) in substitutions { hostile = hostile.replacingOccurrences(of: placeholder, with: value) }
+        let reference = try String(contentsOf: root.appendingPathComponent("Graders/lru-cache/Reference/LRUCache.swift"), encoding: .utf8)
+        let anchor = "precondition(capacity >= 1, \"capacity must be at least 1\")"
+        guard reference.contains(anchor) else { throw CocoaError(.fileReadCorruptFile, userInfo: ["anchor": anchor]) }
+        let base = reference.replacingOccurrences(of: anchor, with: anchor + "\n        hostileAction(capacity: capacity)")
+        return [SubmittedFile(name: "LRUCache.swift", content: Data(base.utf8)),
+                SubmittedFile(name: "Hostile.swift", content: Data(hostile.utf8))]
+    }
+}
+
+/// A TCP listener on 127.0.0.1 that the network case aims at; it must never see a connection.
+final class LoopbackListener {
+    let descriptor: Int32
+    let port: UInt16
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else { throw CocoaError(.fileWriteUnknown) }
+        self.descriptor = descriptor
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Connections waiting to be accepted (each one accepted and counted).
+    func pendingConnections() -> Int {
+        var count = 0
+        while case let client = accept(descriptor, nil, nil), client >= 0 { close(client); count += 1 }
+        return count
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// What the sandbox must never leave on the host.
+enum HostState {
+    /// Processes running as a sandbox uid (the launcher allocates them from 1,900,000,000 up).
+    static func strayProcesses() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                  let uid = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap({ UInt32($0) }),
+                  uid >= 1_900_000_000 else { return nil }
+            return "\(pid) (uid \(uid))"
+        }
+    }
+
+    /// The launcher's private-root mount points and memory cgroups.
+    static func leftoverSandboxArtifacts() -> [String] {
+        let manager = FileManager.default
+        var found = ((try? manager.contentsOfDirectory(atPath: "/tmp")) ?? [])
+            .filter { $0.hasPrefix("grader-sandbox-root.") || $0.hasPrefix("grader-verdict.") }.map { "/tmp/" + $0 }
+        // The launcher makes its cgroup inside its own, which is this process's.
+        let cgroups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        for line in cgroups.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let parent = fields[0] == "0" ? "/sys/fs/cgroup\(fields[2])"
+                : fields[1].split(separator: ",").contains("memory") ? "/sys/fs/cgroup/memory\(fields[2])" : nil
+            guard let parent else { continue }
+            found += ((try? manager.contentsOfDirectory(atPath: parent)) ?? [])
+                .filter { $0.hasPrefix("grader-sandbox-") }.map { "\(parent)/\($0)" }
+        }
+        return found
+    }
+}

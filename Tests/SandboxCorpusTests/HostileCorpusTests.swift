@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GraderModel
+import GraderPipeline
+import GraderProcess
+import GraderStore
+import Testing
+
+/// The hostile corpus (issue 3, SPEC §6): each submission is the reference cache whose `init`
+/// first runs one attack (`Corpus/Cases/<case>.swift`), graded end to end through the sandbox.
+/// After every case the host must be untouched, and grading must go on.
+///
+/// Needs root (namespaces, a private root, a uid switch, the kernel log): without it the suite
+/// is skipped, and says so.
+@Suite(.serialized, .enabled(if: getuid() == 0, "the hostile corpus needs root: namespaces, a private root and a uid switch"))
+struct HostileCorpusTests {
+    /// What one case must come to.
+    struct Expectation: Sendable, CustomStringConvertible {
+        var name: String
+        var status: GradingStatus = .graded
+        /// Every check must end with this status (nil: no constraint on all checks).
+        var everyCheck: CheckStatus? = nil
+        /// These checks must end with the given status.
+        var checks: [String: CheckStatus] = [:]
+        /// Full auto points (the attack was contained and the cache behaved).
+        var fullMarks = false
+        var zeroScore = false
+        var securityRedFlag = false
+        /// Text the check messages (or the compiler message) must contain.
+        var messageContains: String? = nil
+        /// A host file the attack tried to create, which must not exist.
+        var hostMarker = false
+        var description: String { name }
+    }
+
+    static let cases: [Expectation] = [
+        Expectation(name: "fork-bomb", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone"),
+        Expectation(name: "thread-bomb", everyCheck: .crash, zeroScore: true, messageContains: "thread bomb stopped after"),
+        Expectation(name: "memory-bomb", everyCheck: .crash, zeroScore: true, messageContains: "memory limit"),
+        Expectation(name: "disk-fill", everyCheck: .crash, zeroScore: true, messageContains: "disk fill stopped after 1"),
+        Expectation(name: "busy-loop", checks: ["capacity-one": .timeout]),
+        Expectation(name: "sleep-forever", checks: ["capacity-one": .timeout]),
+        Expectation(name: "output-flood", fullMarks: true),
+        Expectation(name: "network-connect", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "socket"),
+        Expectation(name: "process-spawn", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "forbidden system call `", hostMarker: true),
+        Expectation(name: "system-silgen", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone", hostMarker: true),
+        Expectation(name: "dlopen-system", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone", hostMarker: true),
+        Expectation(name: "ptrace-parent", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "ptrace"),
+        Expectation(name: "unshare-escape", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "unshare"),
+        Expectation(name: "kill-parent-and-group", everyCheck: .crash, zeroScore: true, securityRedFlag: true, messageContains: "SIGKILL"),
+        Expectation(name: "read-secrets", fullMarks: true),
+        Expectation(name: "write-outside", fullMarks: true, hostMarker: true),
+        Expectation(name: "forged-results", everyCheck: .crash, zeroScore: true),
+        Expectation(name: "early-exit", everyCheck: .crash, zeroScore: true),
+        Expectation(name: "type-checker-bomb", status: .compileError, zeroScore: true, messageContains: "reasonable time"),
+        Expectation(name: "type-checker-bomb-many", status: .compileError, zeroScore: true, messageContains: "did not finish within"),
+    ]
+
+    @Test(arguments: cases)
+    func everyCaseGetsItsExpectedOutcome(_ expected: Expectation) async throws {
+        let pipeline = try await Corpus.pipeline()
+        for run in 1...Corpus.runs {
+            let listener = try LoopbackListener()
+            let token = UUID().uuidString
+            let hostMarker = "/tmp/grader-corpus-\(token)"
+            let files = try Corpus.files(for: expected.name, substitutions: [
+                "__PORT__": String(listener.port), "__HOST_MARKER__": hostMarker, "__TOKEN__": token,
+                "__REPO__": Corpus.root.path, "__DATA_DIR__": Corpus.dataDirectory.path,
+                "__DATABASE__": Corpus.dataDirectory.appendingPathComponent("grader.sqlite").path,
+                "__GRADERS_FILE__": Corpus.root.appendingPathComponent("Graders/lru-cache/Checks/ConcurrencyChecks.swift").path,
+            ])
+            let submission = try pipeline.submit(challenge: "lru-cache", candidate: "corpus-\(expected.name)", files: files)
+            let report = try await pipeline.grade(submission)
+            let context = "\(expected.name), run \(run) of \(Corpus.runs)"
+
+            #expect(report.status == expected.status, "\(context): status \(report.status)")
+            if let status = expected.everyCheck {
+                for check in report.checks {
+                    #expect(check.status == status, "\(context): \(check.id) is \(check.status.rawValue): \(check.message)")
+                }
+            }
+            for (id, status) in expected.checks {
+                let check = report.checks.first { $0.id == id }
+                #expect(check?.status == status, "\(context): \(id) is \(check?.status.rawValue ?? "missing")")
+            }
+            if expected.fullMarks {
+                let failed = report.checks.filter { $0.status != .pass }.map { "\($0.id) \($0.status.rawValue) \($0.message)" }
+                #expect(report.score == report.maxScore, "\(context): \(report.score)/\(report.maxScore); failed: \(failed)")
+            }
+            if expected.zeroScore { #expect(report.score == 0, "\(context): scored \(report.score)") }
+            let flagged = report.redFlags.contains { $0.id == .securityViolation }
+            #expect(flagged == expected.securityRedFlag, "\(context): red flags \(report.redFlags.map(\.message))")
+            if flagged { #expect(report.recommendation == .reject, "\(context)") }
+            if let text = expected.messageContains {
+                let said = report.checks.map(\.message).joined(separator: "\n") + (report.error ?? "")
+                #expect(said.contains(text), "\(context): no message mentions \"\(text)\": \(said.prefix(600))")
+            }
+
+            // Nothing reached the report, and nothing reached the host.
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(!json.contains("SQLite format 3") && !json.contains("verifyQuiescent"), "\(context): a secret reached the report")
+            #expect(listener.pendingConnections() == 0, "\(context): the loopback listener was reached")
+            #expect(!FileManager.default.fileExists(atPath: hostMarker), "\(context): \(hostMarker) was written on the host")
+            for leftover in [Corpus.root.appendingPathComponent("pwned-\(token)").path,
+                             Corpus.dataDirectory.appendingPathComponent("pwned-\(token)").path, "/pwned-\(token)"] {
+                #expect(!FileManager.default.fileExists(atPath: leftover), "\(context): \(leftover) was written on the host")
+            }
+            #expect(HostState.strayProcesses().isEmpty, "\(context): processes left behind: \(HostState.strayProcesses())")
+            #expect(HostState.leftoverSandboxArtifacts().isEmpty, "\(context): left behind: \(HostState.leftoverSandboxArtifacts())")
+        }
+    }
+
+    @Test(arguments: [
+        ("oversize", Data(repeating: UInt8(ascii: "a"), count: 300 * 1024)),
+        ("non-UTF-8", Data([0x66, 0x75, 0x6E, 0x63, 0xFF, 0xFE, 0x0A])),
+    ])
+    func hostileSourcesAreRejectedAtIntakeAndNothingIsStored(_ name: String, _ content: Data) async throws {
+        let pipeline = try await Corpus.pipeline()
+        let before = try pipeline.database.submissionCount()
+        #expect(throws: IntakeError.self, Comment(rawValue: name)) {
+            try pipeline.submit(challenge: "lru-cache", candidate: "corpus-\(name)", files: [SubmittedFile(name: "LRUCache.swift", content: content)])
+        }
+        #expect(try pipeline.database.submissionCount() == before, "\(name): a rejected submission was stored")
+    }
+
+    @Test func afterTheCorpusTheDatabaseIsIntactAndGradingGoesOn() async throws {
+        let pipeline = try await Corpus.pipeline()
+        let reference = try Data(contentsOf: Corpus.root.appendingPathComponent("Graders/lru-cache/Reference/LRUCache.swift"))
+        let submission = try pipeline.submit(challenge: "lru-cache", candidate: "after-corpus",
+                                             files: [SubmittedFile(name: "LRUCache.swift", content: reference)])
+        let report = try await pipeline.grade(submission)
+        #expect(report.score == report.maxScore && report.redFlags.isEmpty, "\(report.checks.filter { $0.status != .pass })")
+        #expect(try pipeline.database.integrityCheck() == ["ok"])
+        #expect(HostState.strayProcesses().isEmpty)
+        #expect(HostState.leftoverSandboxArtifacts().isEmpty)
+    }
+}
