@@ -413,7 +413,7 @@ int main(int argc, char **argv) {
 
     FILE *out = fopen(options.verdict_path, "we");
     if (!out) die("cannot write the verdict to %s: %s", options.verdict_path, strerror(errno));
-    static const char *const limit_names[] = { NULL, "wall_time", "cpu_time", "memory", "file_size", "output" };
+    static const char *const limit_names[] = { NULL, "wall_time", "cpu_time", "memory", "file_size" };
     fprintf(out, "{\"schema\":\"grader.sandbox-verdict/v1\",\"profile\":\"%s\",",
             options.profile == PROFILE_RUN ? "run" : "compile");
     if (report.setup_error[0]) { fputs("\"setupError\":", out); json_string(out, report.setup_error); fputc(',', out); }

@@ -244,7 +244,7 @@ public struct GradingPipeline: Sendable {
         let challenge = try catalog.load(id)
         let accepted = try Intake.validate(files: files, candidate: "local")
         let work = workRoot.appendingPathComponent(Identifier.make(prefix: "test"))
-        defer { try? FileManager.default.removeItem(at: work) }
+        defer { Self.removeWorkDirectory(work) }
         let checked = try await compileAndCheck(accepted, challenge: challenge, set: .publicOnly,
                                                 graderVersion: try GraderVersion.current(for: challenge, layout: layout),
                                                 workDirectory: work, progress: progress)

@@ -4,16 +4,6 @@ struct SandboxVerdict: Decodable {
         var syscall: String?
         var number: Int
     }
-    struct Isolation: Decodable {
-        var root: Bool
-        var namespaces: [String]
-        var privateRoot: Bool
-        var uid: UInt32
-        var uidSwitched: Bool
-        var seccomp: Bool
-        var memory: String
-        var notes: String
-    }
 
     var schema: String
     var setupError: String?
@@ -24,7 +14,7 @@ struct SandboxVerdict: Decodable {
     var peakMemoryBytes: Int64
     var limitHit: String?
     var violation: Violation?
-    var isolation: Isolation
+    var isolation: SandboxIsolation
 
     var termination: ProcessResult.Termination? {
         if let signal { return .signaled(signal) }

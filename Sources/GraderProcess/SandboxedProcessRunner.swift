@@ -80,11 +80,7 @@ public struct SandboxedProcessRunner: ProcessRunner {
             wallSeconds: verdict.wallSeconds,
             limitHit: verdict.limitHit.flatMap(ProcessResult.Limit.init(rawValue:)) ?? outer.limitHit,
             cpuSeconds: verdict.cpuSeconds, peakMemoryBytes: verdict.peakMemoryBytes,
-            violatingSyscall: verdict.violation?.syscall,
-            isolation: SandboxIsolation(
-                namespaces: verdict.isolation.namespaces, privateRoot: verdict.isolation.privateRoot,
-                uidSwitched: verdict.isolation.uidSwitched, seccomp: verdict.isolation.seccomp,
-                memory: verdict.isolation.memory, notes: verdict.isolation.notes))
+            violatingSyscall: verdict.violation?.syscall, isolation: verdict.isolation)
     }
 
     /// The granted paths plus the program itself, without duplicates or paths inside others.

@@ -30,8 +30,6 @@ struct HostileCorpusTests {
         var securityRedFlag = false
         /// Text the check messages (or the compiler message) must contain.
         var messageContains: String? = nil
-        /// A host file the attack tried to create, which must not exist.
-        var hostMarker = false
         var description: String { name }
     }
 
@@ -44,14 +42,14 @@ struct HostileCorpusTests {
         Expectation(name: "sleep-forever", checks: ["capacity-one": .timeout]),
         Expectation(name: "output-flood", fullMarks: true),
         Expectation(name: "network-connect", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "socket"),
-        Expectation(name: "process-spawn", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "forbidden system call `", hostMarker: true),
-        Expectation(name: "system-silgen", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone", hostMarker: true),
-        Expectation(name: "dlopen-system", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone", hostMarker: true),
+        Expectation(name: "process-spawn", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "forbidden system call `"),
+        Expectation(name: "system-silgen", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone"),
+        Expectation(name: "dlopen-system", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "clone"),
         Expectation(name: "ptrace-parent", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "ptrace"),
         Expectation(name: "unshare-escape", everyCheck: .sandboxViolation, zeroScore: true, securityRedFlag: true, messageContains: "unshare"),
         Expectation(name: "kill-parent-and-group", everyCheck: .crash, zeroScore: true, securityRedFlag: true, messageContains: "SIGKILL"),
         Expectation(name: "read-secrets", fullMarks: true),
-        Expectation(name: "write-outside", fullMarks: true, hostMarker: true),
+        Expectation(name: "write-outside", fullMarks: true),
         Expectation(name: "forged-results", everyCheck: .crash, zeroScore: true),
         Expectation(name: "early-exit", everyCheck: .crash, zeroScore: true),
         Expectation(name: "type-checker-bomb", status: .compileError, zeroScore: true, messageContains: "reasonable time"),

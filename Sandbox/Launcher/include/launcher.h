@@ -40,7 +40,7 @@ struct isolation {
 };
 
 /* Limits hit, in the verdict's words. */
-enum limit_hit { LIMIT_NONE, LIMIT_WALL, LIMIT_CPU, LIMIT_MEMORY, LIMIT_FILE_SIZE, LIMIT_OUTPUT };
+enum limit_hit { LIMIT_NONE, LIMIT_WALL, LIMIT_CPU, LIMIT_MEMORY, LIMIT_FILE_SIZE };
 
 /* policy.c: installs the seccomp filter for a profile in the calling process; exec_path must be
  * the pointer later passed to execve (the run profile allows exactly that one execve). */
