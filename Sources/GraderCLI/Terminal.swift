@@ -31,11 +31,15 @@ enum Terminal {
             case .checkFinished(let outcome, let done, let total):
                 line = "checks \(done)/\(total): \(outcome.id) \(outcome.status.rawValue)"
             case .retrying(let attempt, let reason): line = "grader failure, retrying (attempt \(attempt)): \(reason.prefix(200))"
+            case .racePass(let checks):
+                line = "race pass: building with ThreadSanitizer and running \(checks) concurrent checks again…"
+            case .racePassFinished(let outcome): line = "race pass: \(outcome.id) \(outcome.status.rawValue)"
             }
             if interactive {
                 write("\r\u{1B}[2K" + line)
                 if case .checkFinished(_, let done, let total) = event, done == total { write("\n") }
                 if case .retrying = event { write("\n") }
+                if case .racePassFinished = event { write("\n") }
             } else {
                 write(line + "\n")
             }

@@ -27,14 +27,19 @@ public struct CheckMapping: Codable, Sendable, Equatable {
     /// check id → criterion → weight.
     public var criteria: [String: [CriterionID: Double]]
     public var redFlags: [String: RedFlagRule]
+    /// The ThreadSanitizer race pass (SPEC §3): the pseudo-check whose outcome it reports. Nil
+    /// when the challenge has no race pass.
+    public var racePass: RacePassDefinition?
 
     public init(challenge: String, suites: [String], checks: [CheckDefinition],
-                criteria: [String: [CriterionID: Double]], redFlags: [String: RedFlagRule] = [:]) {
+                criteria: [String: [CriterionID: Double]], redFlags: [String: RedFlagRule] = [:],
+                racePass: RacePassDefinition? = nil) {
         self.challenge = challenge
         self.suites = suites
         self.checks = checks
         self.criteria = criteria
         self.redFlags = redFlags
+        self.racePass = racePass
     }
 
     /// The checks (public and hidden) with a weight toward `criterion`, in a stable order.
@@ -48,9 +53,17 @@ public struct CheckMapping: Codable, Sendable, Equatable {
     public func problems(rubric: Rubric, allChecks: [CheckDefinition]) -> [String] {
         var problems: [String] = []
         var ids: Set<String> = []
+        if let racePass {
+            ids.insert(racePass.id)
+            if !CheckDefinition.isValidID(racePass.id) { problems.append("race pass id \"\(racePass.id)\" is not kebab-case") }
+            if !allChecks.contains(where: \.concurrent) { problems.append("a race pass is defined but no check is concurrent") }
+            if criteria[racePass.id]?.values.contains(where: { $0 > 0 }) != true {
+                problems.append("race pass \(racePass.id) has no weight toward any criterion")
+            }
+        }
         for check in allChecks {
             if !CheckDefinition.isValidID(check.id) { problems.append("check id \"\(check.id)\" is not kebab-case") }
-            if !ids.insert(check.id).inserted { problems.append("check \(check.id) is defined twice") }
+            if !ids.insert(check.id).inserted { problems.append("check \(check.id) is defined twice (or named like the race pass)") }
             if !(check.timeoutSeconds > 0 && check.timeoutSeconds <= 600) {
                 problems.append("check \(check.id) has timeout \(check.timeoutSeconds) s; expected 0 < t ≤ 600")
             }
@@ -79,7 +92,7 @@ public struct CheckMapping: Codable, Sendable, Equatable {
         return problems.sorted()
     }
 
-    private enum CodingKeys: String, CodingKey { case challenge, suites, checks, criteria, redFlags }
+    private enum CodingKeys: String, CodingKey { case challenge, suites, checks, criteria, redFlags, racePass }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -102,6 +115,7 @@ public struct CheckMapping: Codable, Sendable, Equatable {
         }
         self.criteria = criteria
         redFlags = try container.decodeIfPresent([String: RedFlagRule].self, forKey: .redFlags) ?? [:]
+        racePass = try container.decodeIfPresent(RacePassDefinition.self, forKey: .racePass)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,5 +126,37 @@ public struct CheckMapping: Codable, Sendable, Equatable {
         let raw = criteria.mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
         try container.encode(raw, forKey: .criteria)
         try container.encode(redFlags, forKey: .redFlags)
+        try container.encodeIfPresent(racePass, forKey: .racePass)
+    }
+}
+
+/// The race pass as a challenge's mapping names it: the id and title of the outcome it adds to a
+/// grading (weighed toward criteria and red flags like any check's), the checks it re-runs being
+/// those marked `concurrent`.
+public struct RacePassDefinition: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    /// Each re-run check's budget under ThreadSanitizer, as a multiple of its own limit: the
+    /// instrumented build runs several times slower, and the concurrent checks bound their own
+    /// work by the budget they are given.
+    public var budgetFactor: Double
+
+    public init(id: String, title: String, budgetFactor: Double = 1) {
+        self.id = id
+        self.title = title
+        self.budgetFactor = budgetFactor
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, title, budgetFactor }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        budgetFactor = try container.decodeIfPresent(Double.self, forKey: .budgetFactor) ?? 1
+        guard budgetFactor >= 1, budgetFactor <= 10 else {
+            throw DecodingError.dataCorruptedError(forKey: .budgetFactor, in: container,
+                                                   debugDescription: "budgetFactor must be between 1 and 10")
+        }
     }
 }

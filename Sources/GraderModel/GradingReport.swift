@@ -222,13 +222,59 @@ public struct PolicyFinding: Codable, Sendable, Equatable {
     }
 }
 
-/// What the ThreadSanitizer pass found.
+/// What the ThreadSanitizer race pass found (SPEC §3).
 public struct SanitizerSummary: Codable, Sendable, Equatable {
     public var ran: Bool
+    /// Each distinct report as reviewers read it: symbolized, demangled, trimmed.
     public var reports: [String]
-    public init(ran: Bool, reports: [String]) {
+    /// The same reports, one line each, with whether they count against the submission.
+    public var findings: [SanitizerFinding]
+    /// The checks the race pass ran again under ThreadSanitizer.
+    public var checks: [String]
+    /// What limits the verdict (a check that did not finish, output cut short, …).
+    public var notes: [String]
+
+    public init(ran: Bool, reports: [String], findings: [SanitizerFinding] = [], checks: [String] = [],
+                notes: [String] = []) {
         self.ran = ran
         self.reports = reports
+        self.findings = findings
+        self.checks = checks
+        self.notes = notes
+    }
+
+    private enum CodingKeys: String, CodingKey { case ran, reports, findings, checks, notes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        ran = try container.decode(Bool.self, forKey: .ran)
+        reports = try container.decode([String].self, forKey: .reports)
+        findings = try container.decodeIfPresent([SanitizerFinding].self, forKey: .findings) ?? []
+        checks = try container.decodeIfPresent([String].self, forKey: .checks) ?? []
+        notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
+    }
+}
+
+/// One distinct ThreadSanitizer report (deduplicated by the functions on its stacks).
+public struct SanitizerFinding: Codable, Sendable, Equatable {
+    /// ThreadSanitizer's own name for it: `data race`, `Swift access race`, `heap-use-after-free`, …
+    public var kind: String
+    /// One line: the kind and where each access happened.
+    public var summary: String
+    /// A race with a frame of the submission's code on a stack: it counts against the submission.
+    /// Other reports (none are expected) are shown but never cost a point.
+    public var counted: Bool
+    /// The re-run checks it was seen in.
+    public var checks: [String]
+    /// How many times it was reported (across processes).
+    public var occurrences: Int
+
+    public init(kind: String, summary: String, counted: Bool, checks: [String], occurrences: Int) {
+        self.kind = kind
+        self.summary = summary
+        self.counted = counted
+        self.checks = checks
+        self.occurrences = occurrences
     }
 }
 

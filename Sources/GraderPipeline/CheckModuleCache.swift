@@ -12,10 +12,24 @@ public enum CheckSet: String, Sendable {
     case full
 }
 
+/// How a check module, and every submission linked with it, is compiled.
+public enum CheckBuild: String, Sendable {
+    /// The build whose check outcomes are scored.
+    case plain
+    /// `-sanitize=thread`: the race pass's build (SPEC §3), cached separately.
+    case threadSanitizer = "tsan"
+
+    /// Flags for every Swift compile of this build.
+    var swiftFlags: [String] { self == .threadSanitizer ? ["-sanitize=thread"] : [] }
+    /// Extra flags for the submission's own module: line tables, so a race report names its lines.
+    var submissionFlags: [String] { self == .threadSanitizer ? ["-gline-tables-only"] : [] }
+}
+
 /// A built check module: three static libraries and their interfaces, ready to link a submission
 /// against. The candidate's compile sees only `challengeDirectory`.
 public struct CheckModule: Sendable {
     public var directory: URL
+    public var build: CheckBuild = .plain
     public var suites: [String]
     /// The challenge's adapter, pasted into each submission's generated entry file.
     public var adapterSource: String
@@ -25,10 +39,14 @@ public struct CheckModule: Sendable {
     public var harnessDirectory: URL { directory.appendingPathComponent("harness") }
     public var challengeDirectory: URL { directory.appendingPathComponent("challenge") }
     public var checksDirectory: URL { directory.appendingPathComponent("checks") }
+    public var sanitizerSupportDirectory: URL { directory.appendingPathComponent("sanitizer") }
+    /// What a submission links with, in order. The sanitizer support is an object, not an
+    /// archive member, so that its definitions always win over the shared library's.
     public var libraries: [URL] {
         [checksDirectory.appendingPathComponent("libChallengeChecks.a"),
          harnessDirectory.appendingPathComponent("libHarnessKit.a"),
          challengeDirectory.appendingPathComponent("libChallenge.a")]
+            + (build == .threadSanitizer ? [sanitizerSupportDirectory.appendingPathComponent("MutexAnnotations.o")] : [])
     }
 }
 
@@ -53,13 +71,14 @@ public struct CheckModuleCache: Sendable {
     /// Shared by every compile, so Glibc's and Foundation's clang modules are built once.
     public var clangModuleCache: URL { cacheDirectory.appendingPathComponent("clang-module-cache") }
 
-    public func module(for challenge: Challenge, set: CheckSet, graderVersion: String) async throws -> CheckModule {
+    public func module(for challenge: Challenge, set: CheckSet, graderVersion: String,
+                       build: CheckBuild = .plain) async throws -> CheckModule {
         let suites = challenge.manifest.publicSuites + (set == .full ? challenge.mapping?.suites ?? [] : [])
         if set == .full && challenge.mapping == nil { throw GraderFault.missingHiddenChecks(challenge.id) }
-        let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion)
+        let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion, build: build)
         let directory = cacheDirectory.appendingPathComponent(key)
         let adapter = try String(contentsOf: challenge.directory.appendingPathComponent("Harness/Adapter.swift"), encoding: .utf8)
-        var module = CheckModule(directory: directory, suites: suites, adapterSource: adapter,
+        var module = CheckModule(directory: directory, build: build, suites: suites, adapterSource: adapter,
                                  buildMilliseconds: 0, cached: true)
         let manager = FileManager.default
         if manager.fileExists(atPath: directory.appendingPathComponent("complete").path) { return module }
@@ -75,14 +94,16 @@ public struct CheckModuleCache: Sendable {
         defer { try? manager.removeItem(at: staging) }
         var sources = try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("PublicTests"))
         if set == .full { sources += try GraderVersion.swiftFiles(in: challenge.graderDirectory.appendingPathComponent("Checks")) }
-        let staged = CheckModule(directory: staging, suites: suites, adapterSource: adapter, buildMilliseconds: 0, cached: false)
+        let staged = CheckModule(directory: staging, build: build, suites: suites, adapterSource: adapter,
+                                 buildMilliseconds: 0, cached: false)
         try await buildLibrary("HarnessKit", into: staged.harnessDirectory,
-                               sources: try GraderVersion.swiftFiles(in: layout.harnessKitDirectory), includes: [])
+                               sources: try GraderVersion.swiftFiles(in: layout.harnessKitDirectory), includes: [], build: build)
         try await buildLibrary("Challenge", into: staged.challengeDirectory,
                                sources: try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Support")),
-                               includes: [])
+                               includes: [], build: build)
         try await buildLibrary("ChallengeChecks", into: staged.checksDirectory, sources: sources,
-                               includes: [staged.harnessDirectory, staged.challengeDirectory])
+                               includes: [staged.harnessDirectory, staged.challengeDirectory], build: build)
+        if build == .threadSanitizer { try await buildSanitizerSupport(into: staged.sanitizerSupportDirectory) }
         try await prewarmModuleCache(challenge: challenge, module: staged)
         module.buildMilliseconds = milliseconds(since: started)
         module.cached = false
@@ -93,15 +114,16 @@ public struct CheckModuleCache: Sendable {
         return module
     }
 
-    /// Compiles the challenge's starter, as a submission would be, so that the shared clang module
-    /// cache holds every module a submission's compile imports; each submission then starts from
-    /// a copy (see ``SubmissionCompiler/ModuleCache``) instead of rebuilding them.
+    /// Compiles the challenge's starter, as a submission would be (in the same build), so that the
+    /// shared clang module cache holds every module a submission's compile imports: sandboxed
+    /// compiles only read it.
     private func prewarmModuleCache(challenge: Challenge, module: CheckModule) async throws {
         let work = module.directory.appendingPathComponent("prewarm")
         defer { try? FileManager.default.removeItem(at: work) }
         let starter = try Data(contentsOf: challenge.directory.appendingPathComponent("Starter.swift"))
         let imports = Data("import Foundation\nimport Dispatch\nimport Synchronization\n".utf8)
-        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: clangModuleCache)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: clangModuleCache,
+                                          build: module.build)
         let outcome = try await compiler.compile(
             files: [SubmittedFile(name: "Starter.swift", content: starter), SubmittedFile(name: "Imports.swift", content: imports)],
             module: module, entryTypeName: challenge.manifest.entryType, workDirectory: work)
@@ -124,22 +146,42 @@ public struct CheckModuleCache: Sendable {
         }
     }
 
-    func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String) -> String {
-        let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)".utf8))
-        return "\(challenge.id)-\(set.rawValue)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String, build: CheckBuild = .plain) -> String {
+        let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)\n\(build.rawValue)".utf8))
+        let name = build == .plain ? set.rawValue : "\(set.rawValue)-\(build.rawValue)"
+        return "\(challenge.id)-\(name)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
-    private func buildLibrary(_ name: String, into directory: URL, sources: [URL], includes: [URL]) async throws {
+    /// Compiles `HarnessSanitizerSupport`'s C files (uninstrumented) into objects.
+    private func buildSanitizerSupport(into directory: URL) async throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let sources = try GraderVersion.sourceFiles(in: layout.harnessSanitizerSupportDirectory, extension: "c")
+        guard !sources.isEmpty else {
+            throw GraderFault.checkModuleBuildFailed(module: "HarnessSanitizerSupport", output: "no C sources in \(layout.harnessSanitizerSupportDirectory.path)")
+        }
+        for source in sources {
+            let object = directory.appendingPathComponent(source.deletingPathExtension().lastPathComponent + ".o")
+            try await runTrustedBuild("HarnessSanitizerSupport", executable: toolchain.clang,
+                                      arguments: ["-c", "-O2", "-fPIC", "-Wall", "-Wextra", "-Werror", source.path, "-o", object.path],
+                                      in: directory)
+        }
+    }
+
+    private func buildLibrary(_ name: String, into directory: URL, sources: [URL], includes: [URL], build: CheckBuild) async throws {
         guard !sources.isEmpty else { throw GraderFault.checkModuleBuildFailed(module: name, output: "no sources") }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var arguments = ["-parse-as-library", "-module-name", name, "-swift-version", "6", "-O", "-wmo",
+        var arguments = build.swiftFlags + ["-parse-as-library", "-module-name", name, "-swift-version", "6", "-O", "-wmo",
                          "-module-cache-path", clangModuleCache.path,
                          "-emit-module", "-emit-module-path", directory.appendingPathComponent("\(name).swiftmodule").path,
                          "-emit-library", "-static", "-o", directory.appendingPathComponent("lib\(name).a").path]
         for include in includes { arguments += ["-I", include.path] }
         arguments += sources.map(\.path)
+        try await runTrustedBuild(name, executable: toolchain.swiftc, arguments: arguments, in: directory)
+    }
+
+    private func runTrustedBuild(_ name: String, executable: String, arguments: [String], in directory: URL) async throws {
         let result = try await runner.run(ProcessRequest(
-            executable: toolchain.swiftc, arguments: arguments,
+            executable: executable, arguments: arguments,
             environment: CompileEnvironment.make(toolchain: toolchain, home: directory.path),
             workingDirectory: directory.path, profile: .compile,
             limits: ProcessLimits(wallSeconds: 600, outputBytes: 1 << 20),

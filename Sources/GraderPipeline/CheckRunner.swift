@@ -25,60 +25,97 @@ public struct CheckRunner: Sendable {
     public let parallelism: Int
     /// What a check binary reads besides itself: the Swift runtime libraries.
     public let runtimePaths: [String]
+    /// How each check process is started (the race pass changes these).
+    public var settings: Settings
 
-    public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String]) {
+    /// How each check process is started, beyond the check's own definition.
+    public struct Settings: Sendable {
+        /// Added to the process's environment.
+        public var environment: [String: String] = [:]
+        /// Added to `run <id> --budget-ms <n>`.
+        public var arguments: [String] = []
+        public var memoryBytes: Int64 = CheckRunner.memoryBytes
+        /// Cap on each captured stream (its head and tail are kept).
+        public var outputBytes = 256 * 1024
+        /// The check's budget is its own limit times this.
+        public var budgetFactor: Double = 1
+
+        public init() {}
+    }
+
+    /// One check process: its outcome, and the raw result when the process ran.
+    public struct Execution: Sendable {
+        public var outcome: CheckOutcome
+        public var result: ProcessResult?
+        public var token: String
+    }
+
+    public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String], settings: Settings = Settings()) {
         self.runner = runner
         self.parallelism = max(1, parallelism)
         self.runtimePaths = runtimePaths
+        self.settings = settings
     }
 
     public func run(_ checks: [CheckDefinition], binary: URL, workDirectory: URL,
                     progress: @escaping @Sendable (CheckOutcome) -> Void) async -> [CheckOutcome] {
-        var outcomes: [String: CheckOutcome] = [:]
+        await execute(checks, binary: binary, workDirectory: workDirectory, progress: progress).map(\.outcome)
+    }
+
+    /// Runs `checks`, exclusive ones first and alone, then the rest `parallelism` at a time;
+    /// returns their executions in the order of `checks`.
+    public func execute(_ checks: [CheckDefinition], binary: URL, workDirectory: URL,
+                        progress: @escaping @Sendable (CheckOutcome) -> Void) async -> [Execution] {
+        var executions: [String: Execution] = [:]
         for check in checks where check.exclusive {
-            let outcome = await run(check, binary: binary, workDirectory: workDirectory)
-            progress(outcome)
-            outcomes[check.id] = outcome
+            let execution = await execute(check, binary: binary, workDirectory: workDirectory)
+            progress(execution.outcome)
+            executions[check.id] = execution
         }
         let shared = checks.filter { !$0.exclusive }
-        await withTaskGroup(of: CheckOutcome.self) { group in
+        await withTaskGroup(of: Execution.self) { group in
             var next = 0
             func startNext() {
                 guard next < shared.count else { return }
                 let check = shared[next]
                 next += 1
-                group.addTask { await self.run(check, binary: binary, workDirectory: workDirectory) }
+                group.addTask { await self.execute(check, binary: binary, workDirectory: workDirectory) }
             }
             for _ in 0..<parallelism { startNext() }
-            while let outcome = await group.next() {
-                progress(outcome)
-                outcomes[outcome.id] = outcome
+            while let execution = await group.next() {
+                progress(execution.outcome)
+                executions[execution.outcome.id] = execution
                 startNext()
             }
         }
-        return checks.compactMap { outcomes[$0.id] }
+        return checks.compactMap { executions[$0.id] }
     }
 
-    func run(_ check: CheckDefinition, binary: URL, workDirectory: URL) async -> CheckOutcome {
+    func execute(_ check: CheckDefinition, binary: URL, workDirectory: URL) async -> Execution {
         let token = Self.makeToken()
         let directory = workDirectory.appendingPathComponent("run-\(check.id)")
+        let budgetSeconds = check.timeoutSeconds * settings.budgetFactor
+        var limited = check
+        limited.timeoutSeconds = budgetSeconds
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": directory.path,
+                               "TMPDIR": directory.path, "LANG": "C.UTF-8"].merging(settings.environment) { $1 }
             let result = try await runner.run(ProcessRequest(
                 executable: binary.path,
-                arguments: ["run", check.id, "--budget-ms", String(Int(check.timeoutSeconds * 1000))],
-                environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": directory.path,
-                              "TMPDIR": directory.path, "LANG": "C.UTF-8"],
+                arguments: ["run", check.id, "--budget-ms", String(Int(budgetSeconds * 1000))] + settings.arguments,
+                environment: environment,
                 workingDirectory: directory.path,
                 standardInput: Array("\(token)\n".utf8),
                 profile: .run,
-                limits: ProcessLimits(wallSeconds: check.timeoutSeconds + Self.killGraceSeconds, outputBytes: 256 * 1024,
-                                      memoryBytes: Self.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
+                limits: ProcessLimits(wallSeconds: budgetSeconds + Self.killGraceSeconds, outputBytes: settings.outputBytes,
+                                      memoryBytes: settings.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
                 readablePaths: [binary.path] + runtimePaths))
-            return Self.outcome(of: check, result: result, token: token)
+            return Execution(outcome: Self.outcome(of: limited, result: result, token: token), result: result, token: token)
         } catch {
-            return CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
-                                durationMs: 0, message: "the grader could not start the check: \(error)")
+            return Execution(outcome: CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
+                                                   durationMs: 0, message: "the grader could not start the check: \(error)"),
+                             result: nil, token: token)
         }
     }
 

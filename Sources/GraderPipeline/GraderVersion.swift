@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// The grader version recorded with every grading: a release number plus a fingerprint of
-/// everything that decides a challenge's grade (HarnessKit, the challenge's support module, public
-/// checks, adapter, rubric, the hidden checks and mapping). Editing any of them changes the
+/// everything that decides a challenge's grade (HarnessKit and its sanitizer support, the
+/// challenge's support module, public checks, adapter, rubric, the hidden checks and mapping). Editing any of them changes the
 /// version, which keys the check-module cache and tells a regrade that the grader changed.
 public enum GraderVersion {
     public static let release = "0.1.0"
@@ -15,6 +15,7 @@ public enum GraderVersion {
     /// The first 12 hex digits of a SHA-256 over the relevant files' paths and bytes.
     public static func fingerprint(for challenge: Challenge, layout: ProjectLayout) throws -> String {
         var files = try swiftFiles(in: layout.harnessKitDirectory)
+        files += try sourceFiles(in: layout.harnessSanitizerSupportDirectory, extension: "c")
         for folder in ["Support", "PublicTests", "Harness"] {
             files += try swiftFiles(in: challenge.directory.appendingPathComponent(folder))
         }
@@ -36,9 +37,14 @@ public enum GraderVersion {
 
     /// The `.swift` files directly in `directory`, sorted by name (empty when it does not exist).
     static func swiftFiles(in directory: URL) throws -> [URL] {
+        try sourceFiles(in: directory, extension: "swift")
+    }
+
+    /// The files with `pathExtension` directly in `directory`, sorted by name (empty when it does not exist).
+    static func sourceFiles(in directory: URL, extension pathExtension: String) throws -> [URL] {
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         return try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "swift" }
+            .filter { $0.pathExtension == pathExtension }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 }

@@ -6,5 +6,7 @@ public enum GradingEvent: Sendable {
     case compiling
     case runningChecks(total: Int)
     case checkFinished(CheckOutcome, done: Int, total: Int)
+    case racePass(checks: Int)
+    case racePassFinished(CheckOutcome)
     case retrying(attempt: Int, reason: String)
 }

@@ -4,7 +4,7 @@ import GraderProcess
 import GraderStore
 import Synchronization
 
-/// The grading pipeline (SPEC §3): `intake → compile → checks → score → persist → report`.
+/// The grading pipeline (SPEC §3): `intake → compile → checks → race pass → score → persist → report`.
 ///
 /// `submit` validates and stores a submission durably (nothing is stored when it is rejected);
 /// `grade` compiles and checks it and stores the grading as a new row. A failure of the grader
@@ -128,7 +128,9 @@ public struct GradingPipeline: Sendable {
             },
             redFlags: scored.redFlags, diagnostics: checked.diagnostics,
             timings: .init(compileMs: checked.compileMilliseconds, checksMs: checked.checksMilliseconds,
-                           checkModuleBuildMs: checked.module.buildMilliseconds, checkModuleCached: checked.module.cached),
+                           raceMs: checked.raceMilliseconds,
+                           checkModuleBuildMs: checked.module.buildMilliseconds + checked.raceModuleBuildMilliseconds,
+                           checkModuleCached: checked.module.cached && checked.raceModuleBuildMilliseconds == 0),
             error: checked.compilerMessage)
     }
 
@@ -141,6 +143,9 @@ public struct GradingPipeline: Sendable {
         var compilerMessage: String?
         var compileMilliseconds = 0
         var checksMilliseconds = 0
+        /// The race pass, without building its check module (which is counted with the other's).
+        var raceMilliseconds = 0
+        var raceModuleBuildMilliseconds = 0
         var module: CheckModule
         /// `security-violation` raised by the source policy scan or by the sandbox.
         var securityRedFlags: [RaisedRedFlag] = []
@@ -194,10 +199,30 @@ public struct GradingPipeline: Sendable {
             if let broken = outcomes.first(where: { $0.status == .error }) {
                 throw GraderFault.checkHarness(check: broken.id, message: broken.message)
             }
-            return CheckedFiles(status: .graded, outcomes: outcomes,
-                                diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
-                                compileMilliseconds: candidateMs + entryMs, checksMilliseconds: milliseconds(since: started),
-                                module: module)
+            var checked = CheckedFiles(status: .graded, outcomes: outcomes,
+                                       diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
+                                       compileMilliseconds: candidateMs + entryMs, checksMilliseconds: milliseconds(since: started),
+                                       module: module)
+            let concurrent = checks.filter(\.concurrent)
+            let concurrentOutcomes = outcomes.filter { outcome in concurrent.contains { $0.id == outcome.id } }
+            if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass, !concurrent.isEmpty,
+               !concurrentOutcomes.contains(where: { RacePass.reachedConcurrency($0, mapping: mapping) }) {
+                let race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks")
+                checked.outcomes.append(race.outcome)
+                checked.diagnostics.sanitizer = race.summary
+            } else if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass, !concurrent.isEmpty {
+                progress(.racePass(checks: concurrent.count))
+                let race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
+                                              cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
+                    .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion,
+                         workDirectory: workDirectory.appendingPathComponent("race"))
+                progress(.racePassFinished(race.outcome))
+                checked.outcomes.append(race.outcome)
+                checked.diagnostics.sanitizer = race.summary
+                checked.raceMilliseconds = race.milliseconds
+                checked.raceModuleBuildMilliseconds = race.moduleBuildMilliseconds
+            }
+            return checked
         }
     }
 

@@ -13,6 +13,8 @@ public struct ProjectLayout: Sendable, Equatable {
     public var challengesDirectory: URL { root.appendingPathComponent("Challenges") }
     public var gradersDirectory: URL { root.appendingPathComponent("Graders") }
     public var harnessKitDirectory: URL { root.appendingPathComponent("Sources/HarnessKit") }
+    /// C sources linked into the race pass's check binaries (ThreadSanitizer annotations).
+    public var harnessSanitizerSupportDirectory: URL { root.appendingPathComponent("Sources/HarnessSanitizerSupport") }
 
     public func challengeDirectory(_ id: String) -> URL { challengesDirectory.appendingPathComponent(id) }
     public func graderDirectory(_ id: String) -> URL { gradersDirectory.appendingPathComponent(id) }

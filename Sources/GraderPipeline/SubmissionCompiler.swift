@@ -24,13 +24,16 @@ public struct SubmissionCompiler: Sendable {
     /// compile, which ``compile(files:module:entryTypeName:workDirectory:)`` attributes.
     public let clangModuleCache: URL
     public let compileLimitSeconds: Double
+    /// Plain, or the race pass's ThreadSanitizer build (which links with a module of that build).
+    public let build: CheckBuild
 
     public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL,
-                compileLimitSeconds: Double = defaultCompileLimitSeconds) {
+                compileLimitSeconds: Double = defaultCompileLimitSeconds, build: CheckBuild = .plain) {
         self.toolchain = toolchain
         self.runner = runner
         self.clangModuleCache = clangModuleCache
         self.compileLimitSeconds = compileLimitSeconds
+        self.build = build
     }
 
     public enum Outcome: Sendable {
@@ -44,6 +47,9 @@ public struct SubmissionCompiler: Sendable {
     /// Compiles `files` in `workDirectory` (which it fills with `src/`, `module/`, `entry/`, `checks`).
     public func compile(files: [SubmittedFile], module: CheckModule, entryTypeName: String,
                         workDirectory: URL) async throws -> Outcome {
+        guard module.build == build else {
+            throw GraderFault.io("a \(build.rawValue) compile was given a \(module.build.rawValue) check module")
+        }
         let manager = FileManager.default
         let sources = workDirectory.appendingPathComponent("src")
         let candidateModule = workDirectory.appendingPathComponent("module")
@@ -60,7 +66,7 @@ public struct SubmissionCompiler: Sendable {
         // Step 1: the candidate's module, alone.
         let candidateStarted = ContinuousClock.now
         let objectFile = candidateModule.appendingPathComponent("\(Self.candidateModule).o")
-        let candidate = try await swiftc([
+        let candidate = try await swiftc(build.swiftFlags + build.submissionFlags + [
             "-parse-as-library", "-module-name", Self.candidateModule, "-swift-version", "5",
             "-strict-concurrency=complete", "-enable-testing", "-O", "-wmo",
             "-module-cache-path", clangModuleCache.path, "-I", module.challengeDirectory.path,
@@ -96,7 +102,7 @@ public struct SubmissionCompiler: Sendable {
         // -Onone: the entry is glue. The candidate's code and the checks are optimised in their own
         // modules, and the checks drive the cache through existentials; optimising the entry only
         // specialises the suites' generic entry points into it (~70 ms of a ~0.5 s compile).
-        let link = try await swiftc([
+        let link = try await swiftc(build.swiftFlags + [
             "-parse-as-library", "-module-name", "GradingEntry", "-swift-version", "6", "-Onone",
             "-module-cache-path", clangModuleCache.path,
             "-I", candidateModule.path, "-I", module.checksDirectory.path, "-I", module.harnessDirectory.path,

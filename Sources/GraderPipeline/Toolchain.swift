@@ -8,6 +8,12 @@ public struct Toolchain: Sendable, Equatable {
     public var version: String
 
     public var binDirectory: String { (swiftc as NSString).deletingLastPathComponent }
+    /// The toolchain's C compiler (the race pass's annotations are C).
+    public var clang: String { binDirectory + "/clang" }
+    /// Symbolizes ThreadSanitizer's raw stack frames after the fact (the run profile cannot spawn it).
+    public var symbolizer: String { binDirectory + "/llvm-symbolizer" }
+    /// Demangles the Swift symbols the symbolizer prints.
+    public var demangler: String { binDirectory + "/swift-demangle" }
     /// The toolchain's `usr` directory (compiler, runtime libraries, SDK modules).
     public var usrDirectory: String { (binDirectory as NSString).deletingLastPathComponent }
     /// Where the Swift runtime libraries that check binaries load at run time live.

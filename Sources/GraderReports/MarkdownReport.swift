@@ -36,9 +36,31 @@ enum MarkdownReport {
         if !warnings.isEmpty {
             out += "## Compiler warnings\n\n" + warnings.map { "- `\($0.file):\($0.line)`: \(escape($0.message))" }.joined(separator: "\n") + "\n\n"
         }
+        if let sanitizer = report.diagnostics.sanitizer { out += racePass(sanitizer) }
         let timings = report.timings
-        out += "_Compile \(ReportWording.milliseconds(timings.compileMs)), checks \(ReportWording.milliseconds(timings.checksMs)), total \(ReportWording.milliseconds(timings.totalMs))._\n"
+        out += "_Compile \(ReportWording.milliseconds(timings.compileMs)), checks \(ReportWording.milliseconds(timings.checksMs)), "
+            + "race pass \(ReportWording.milliseconds(timings.raceMs)), total \(ReportWording.milliseconds(timings.totalMs))._\n"
         return out
+    }
+
+    /// The race pass: findings as a list, then each report's stacks in a code block.
+    static func racePass(_ sanitizer: SanitizerSummary) -> String {
+        var out = "## Race pass (ThreadSanitizer)\n\n"
+        guard sanitizer.ran else {
+            return out + "Not run. " + sanitizer.notes.map(escape).joined(separator: "; ") + "\n\n"
+        }
+        out += "Re-ran " + sanitizer.checks.map { "`\($0)`" }.joined(separator: ", ") + ": "
+        out += sanitizer.findings.isEmpty ? "no reports.\n\n" : "\(sanitizer.findings.count) distinct report(s).\n\n"
+        for finding in sanitizer.findings {
+            out += "- \(finding.counted ? "**counted**" : "not counted (no frame of the submission)"): \(escape(finding.summary)) "
+                + "(×\(finding.occurrences) in \(finding.checks.map { "`\($0)`" }.joined(separator: ", ")))\n"
+        }
+        for note in sanitizer.notes { out += "- note: \(escape(note))\n" }
+        // A fence inside a report (raw identifiers may hold backticks) cannot close the block.
+        for text in sanitizer.reports.prefix(5) {
+            out += "\n```\n" + text.replacingOccurrences(of: "`", with: "'") + "\n```\n"
+        }
+        return out + "\n"
     }
 
     /// Escapes table separators and line breaks so hostile text cannot break the table.

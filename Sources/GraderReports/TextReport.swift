@@ -53,10 +53,33 @@ enum TextReport {
         for warning in (diagnostics.concurrencyWarnings + diagnostics.compilerWarnings).prefix(10) {
             lines.append("  \(warning.file):\(warning.line):\(warning.column): \(warning.message)")
         }
+        if let sanitizer = diagnostics.sanitizer { lines += racePass(sanitizer) }
         let timings = report.timings
-        var timing = "Timings: compile \(ReportWording.milliseconds(timings.compileMs)), checks \(ReportWording.milliseconds(timings.checksMs)), total \(ReportWording.milliseconds(timings.totalMs))"
+        var timing = "Timings: compile \(ReportWording.milliseconds(timings.compileMs)), checks \(ReportWording.milliseconds(timings.checksMs)), "
+            + "race pass \(ReportWording.milliseconds(timings.raceMs)), total \(ReportWording.milliseconds(timings.totalMs))"
         if !timings.checkModuleCached { timing += " (includes building the check module: \(ReportWording.milliseconds(timings.checkModuleBuildMs)))" }
         lines.append(timing)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The race pass: each distinct report in one line, then the first counted report's stacks.
+    static func racePass(_ sanitizer: SanitizerSummary) -> [String] {
+        guard sanitizer.ran else {
+            return ["Race pass (ThreadSanitizer): not run" + (sanitizer.notes.isEmpty ? "" : ": " + sanitizer.notes.joined(separator: "; "))]
+        }
+        let counted = sanitizer.findings.filter(\.counted).count
+        var lines = ["Race pass (ThreadSanitizer) over \(sanitizer.checks.joined(separator: ", ")): "
+            + (sanitizer.findings.isEmpty ? "no reports" : "\(sanitizer.findings.count) distinct report(s), \(counted) counted")]
+        for finding in sanitizer.findings.prefix(8) {
+            lines.append("  \(finding.counted ? "✗" : "·") \(finding.summary) (×\(finding.occurrences); \(finding.checks.joined(separator: ", ")))"
+                + (finding.counted ? "" : " [not counted: no frame of the submission]"))
+        }
+        if sanitizer.findings.count > 8 { lines.append("  … \(sanitizer.findings.count - 8) more in the JSON report") }
+        for note in sanitizer.notes { lines.append("  note: \(note)") }
+        if let index = sanitizer.findings.firstIndex(where: \.counted), index < sanitizer.reports.count {
+            lines.append("  First counted report:")
+            lines += sanitizer.reports[index].split(separator: "\n").prefix(40).map { "    " + $0 }
+        }
+        return lines
     }
 }

@@ -40,6 +40,8 @@ public struct CheckReport: Codable, Sendable, Equatable {
 
     /// Result lines start with this marker, so they are cheap to find in a stream.
     public static let marker = "GRADER-CHECK-REPORT "
+    /// With `--stderr-end-marker`, the last line on standard error: this, the token and the check id.
+    public static let standardErrorEndMarker = "GRADER-STDERR-END "
 }
 
 /// A phase marker, sent on the result channel when a check enters a phase; authenticated by the

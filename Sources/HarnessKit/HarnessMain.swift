@@ -13,7 +13,9 @@ import Synchronization
 /// error from then on), runs the one check, writes one ``CheckReport`` line carrying the token and
 /// leaves with `_exit(0)`, so nothing the candidate's code does at exit can change the outcome.
 /// A watchdog thread reports `timeout` if the check outlives its budget, saying whether the
-/// process was spinning or blocked.
+/// process was spinning or blocked. With `--stderr-end-marker` (the race pass) the token is also
+/// written to standard error last, so the grader can tell that standard error, where
+/// ThreadSanitizer reports, stayed connected to the end.
 public enum HarnessMain {
     public static func run(checks: [Check]) async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -25,9 +27,10 @@ public enum HarnessMain {
             exit(0)
         case "run" where arguments.count >= 2:
             let budget = budgetSeconds(arguments)
-            await runOne(id: arguments[1], budgetSeconds: budget, checks: checks)
+            await runOne(id: arguments[1], budgetSeconds: budget, checks: checks,
+                         stderrEndMarker: arguments.contains("--stderr-end-marker"))
         default:
-            writeToStandardError("usage: checks list | checks run <check-id> [--budget-ms <n>] (token on stdin)\n")
+            writeToStandardError("usage: checks list | checks run <check-id> [--budget-ms <n>] [--stderr-end-marker] (token on stdin)\n")
             exit(64)
         }
     }
@@ -40,12 +43,12 @@ public enum HarnessMain {
         return 10
     }
 
-    private static func runOne(id: String, budgetSeconds: Double, checks: [Check]) async -> Never {
+    private static func runOne(id: String, budgetSeconds: Double, checks: [Check], stderrEndMarker: Bool) async -> Never {
         guard let token = readToken() else {
             writeToStandardError("harness: no result token on standard input\n")
             exit(65)
         }
-        let channel = ResultChannel(token: token, check: id)
+        let channel = ResultChannel(token: token, check: id, stderrEndMarker: stderrEndMarker)
 
         guard let check = checks.first(where: { $0.id == id }) else {
             channel.send(.error, message: "the check binary has no check named \(id)", context: nil, started: 0)
@@ -93,10 +96,12 @@ private final class ResultChannel: Sendable {
     /// Serialises writes: a phase marker never interleaves with the final report.
     private let writing = Mutex<Void>(())
     private let sent = Atomic<Bool>(false)
+    private let stderrEndMarker: Bool
 
-    init(token: String, check: String) {
+    init(token: String, check: String, stderrEndMarker: Bool) {
         self.token = token
         self.check = check
+        self.stderrEndMarker = stderrEndMarker
         descriptor = fcntl(1, F_DUPFD_CLOEXEC, 3)
         dup2(2, 1)
     }
@@ -123,6 +128,7 @@ private final class ResultChannel: Sendable {
             maxResidentBytes: ProcessStats.maxResidentBytes(),
             phase: context?.phase)
         writeLine(CheckReport.marker, (try? JSONEncoder().encode(report)).map(Array.init) ?? [])
+        if stderrEndMarker { writeToStandardError("\n\(CheckReport.standardErrorEndMarker)\(token) \(check)\n") }
         _exit(0)
     }
 

@@ -53,6 +53,40 @@ import Testing
         #expect(decoded == Fixture.mapping)
     }
 
+    @Test func aRacePassIsValidatedLikeACheck() throws {
+        var mapping = Fixture.mapping
+        mapping.racePass = RacePassDefinition(id: "race-free", title: "no races")
+        #expect(mapping.problems(rubric: Fixture.rubric, allChecks: Fixture.checks)
+            .contains("race pass race-free has no weight toward any criterion"))
+        mapping.criteria["race-free"] = [.concurrencyLocking: 2]
+        mapping.redFlags["race-free"] = .init(flag: .noConcurrencyHandling, on: [.fail])
+        #expect(mapping.problems(rubric: Fixture.rubric, allChecks: Fixture.checks).isEmpty)
+
+        let sequentialOnly = Fixture.checks.filter { !$0.concurrent }
+        mapping.criteria["storm"] = nil
+        mapping.redFlags["storm"] = nil
+        #expect(mapping.problems(rubric: Fixture.rubric, allChecks: sequentialOnly)
+            .contains("a race pass is defined but no check is concurrent"))
+
+        var clash = Fixture.mapping
+        clash.racePass = RacePassDefinition(id: "storm", title: "named like a check")
+        #expect(clash.problems(rubric: Fixture.rubric, allChecks: Fixture.checks)
+            .contains("check storm is defined twice (or named like the race pass)"))
+    }
+
+    @Test func aRacePassRoundTripsAndItsBudgetFactorIsBounded() throws {
+        var mapping = Fixture.mapping
+        mapping.racePass = RacePassDefinition(id: "race-free", title: "no races", budgetFactor: 2)
+        let decoded = try JSONDecoder().decode(CheckMapping.self, from: JSONEncoder().encode(mapping))
+        #expect(decoded.racePass == mapping.racePass)
+        for factor in ["0.5", "11", "-1"] {
+            let json = #"{"id":"race-free","title":"t","budgetFactor":"# + factor + "}"
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(RacePassDefinition.self, from: Data(json.utf8)) }
+        }
+        let defaulted = try JSONDecoder().decode(RacePassDefinition.self, from: Data(#"{"id":"r","title":"t"}"#.utf8))
+        #expect(defaulted.budgetFactor == 1)
+    }
+
     @Test func checkIDsAreKebabCase() {
         #expect(CheckDefinition.isValidID("public.get-put-basics"))
         #expect(CheckDefinition.isValidID("o1-scaling"))

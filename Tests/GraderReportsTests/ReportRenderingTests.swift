@@ -4,7 +4,7 @@ import GraderReports
 import Testing
 
 @Suite struct ReportRenderingTests {
-    func report(status: GradingStatus = .graded, redFlag: Bool = true) -> GradingReport {
+    func report(status: GradingStatus = .graded, redFlag: Bool = true, sanitizer: SanitizerSummary? = nil) -> GradingReport {
         let criteria = [
             CriterionScore(id: .scalabilityCaching, kind: .auto, points: 22.5, maxPoints: 30, essential: true,
                            checks: [.init(id: "get-refreshes-recency", weight: 5, status: .fail)],
@@ -29,8 +29,9 @@ import Testing
             checks: [failing, passing].map { GradingReport.CheckEntry($0, criteria: [.scalabilityCaching]) },
             redFlags: redFlag ? [RaisedRedFlag(id: .noConcurrencyHandling, message: "8 threads lost 31 updates", checks: ["lost-updates"])] : [],
             diagnostics: .init(concurrencyWarnings: [CompilerDiagnostic(file: "LRUCache.swift", line: 3, column: 1, severity: "warning",
-                                                                        message: "non-Sendable type captured")]),
-            timings: .init(compileMs: 2100, checksMs: 5400, totalMs: 7600), error: status == .compileError ? "LRUCache.swift:1:1: error: boom" : nil)
+                                                                        message: "non-Sendable type captured")],
+                               sanitizer: sanitizer),
+            timings: .init(compileMs: 2100, checksMs: 5400, raceMs: 3200, totalMs: 10800), error: status == .compileError ? "LRUCache.swift:1:1: error: boom" : nil)
     }
 
     @Test func textShowsScoreRecommendationFlagsCriteriaAndFailures() throws {
@@ -45,7 +46,7 @@ import Testing
         #expect(text.contains("get(2) returned \"two\"; expected nil"))
         #expect(text.contains("· ops: put(1) put(2) get(1) put(3)"))
         #expect(text.contains("LRUCache.swift:3:1: non-Sendable type captured"))
-        #expect(text.contains("Timings: compile 2.1 s, checks 5.4 s, total 7.6 s"))
+        #expect(text.contains("Timings: compile 2.1 s, checks 5.4 s, race pass 3.2 s, total 10.8 s"))
         // Red flags come before the criteria.
         #expect(text.range(of: "RED FLAGS")!.lowerBound < text.range(of: "Criteria")!.lowerBound)
     }
@@ -55,6 +56,37 @@ import Testing
         #expect(text.contains("compile error: the submission does not compile"))
         #expect(text.contains("Compiler output:\n  LRUCache.swift:1:1: error: boom"))
         #expect(text.contains("Red flags: none"))
+    }
+
+    static let racy = SanitizerSummary(
+        ran: true,
+        reports: ["ThreadSanitizer: data race\n  Write of size 8:\n    #0 LRUCache.put(_:_:) (LRUCache.swift:52)  ← submission\n    #1 `a```b`"],
+        findings: [
+            SanitizerFinding(kind: "data race", summary: "data race: write of size 8 in LRUCache.put(_:_:) (LRUCache.swift:52)",
+                             counted: true, checks: ["concurrent-storm"], occurrences: 3),
+            SanitizerFinding(kind: "data race", summary: "data race: write of size 1 in ThreadStorm.run", counted: false,
+                             checks: ["concurrent-lost-updates"], occurrences: 1),
+        ],
+        checks: ["concurrent-storm", "concurrent-lost-updates"], notes: ["concurrent-storm timed out under ThreadSanitizer"])
+
+    @Test func theRacePassShowsEachFindingAndTheFirstCountedStack() throws {
+        let text = try ReportFormat.text.render(report(sanitizer: Self.racy))
+        #expect(text.contains("Race pass (ThreadSanitizer) over concurrent-storm, concurrent-lost-updates: 2 distinct report(s), 1 counted"))
+        #expect(text.contains("✗ data race: write of size 8 in LRUCache.put(_:_:) (LRUCache.swift:52) (×3; concurrent-storm)"))
+        #expect(text.contains("· data race: write of size 1 in ThreadStorm.run (×1; concurrent-lost-updates) [not counted: no frame of the submission]"))
+        #expect(text.contains("note: concurrent-storm timed out under ThreadSanitizer"))
+        #expect(text.contains("    #0 LRUCache.put(_:_:) (LRUCache.swift:52)  ← submission"))
+
+        let markdown = try ReportFormat.markdown.render(report(sanitizer: Self.racy))
+        #expect(markdown.contains("## Race pass (ThreadSanitizer)"))
+        #expect(markdown.contains("- **counted**: data race: write of size 8 in LRUCache.put(_:_:) (LRUCache.swift:52) (×3 in `concurrent-storm`)"))
+        // A report's own backticks cannot close its code block.
+        #expect(markdown.components(separatedBy: "```").count == 3, "one report: one opening and one closing fence")
+
+        let clean = try ReportFormat.text.render(report(sanitizer: SanitizerSummary(ran: true, reports: [], checks: ["concurrent-storm"])))
+        #expect(clean.contains("Race pass (ThreadSanitizer) over concurrent-storm: no reports"))
+        let notRun = try ReportFormat.text.render(report(sanitizer: SanitizerSummary(ran: false, reports: [], notes: ["no concurrency"])))
+        #expect(notRun.contains("Race pass (ThreadSanitizer): not run: no concurrency"))
     }
 
     @Test func markdownEscapesHostileText() throws {

@@ -36,6 +36,12 @@ enum EndToEnd {
     }
 
     static var variantsDirectory: URL { root.appendingPathComponent("Graders/lru-cache/Variants") }
+    static var alternativesDirectory: URL { root.appendingPathComponent("Graders/lru-cache/Alternatives") }
+
+    /// The correct alternative solutions present on disk.
+    static let alternativeNames: [String] = {
+        ((try? FileManager.default.contentsOfDirectory(atPath: alternativesDirectory.path)) ?? []).sorted()
+    }()
 
     /// The variant folders present on disk.
     static let variantNames: [String] = {

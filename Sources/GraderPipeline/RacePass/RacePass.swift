@@ -1,0 +1,265 @@
+import Foundation
+import GraderModel
+import GraderProcess
+import HarnessKit
+
+/// The race pass (SPEC §3): the challenge's concurrent checks run again in a `-sanitize=thread`
+/// build, and every distinct ThreadSanitizer report becomes evidence.
+///
+/// Its verdict is one outcome, named by the mapping's `racePass` (for `lru-cache`, `race-free`),
+/// weighed toward criteria and red flags like any check:
+/// - `fail` when ThreadSanitizer reports a race with a frame of the submission's code on one of
+///   its access stacks, even if every functional check passed; also when a check's standard error
+///   (where the reports go) was closed or redirected before its end marker;
+/// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
+///   concurrency to observe (when none reached it in the scored pass either, the rehearsal before
+///   that phase being single-threaded and deterministic, the race pass does not run at all);
+/// - `pass` otherwise. A re-run check that crashed, timed out or hit a limit is noted, not failed:
+///   its functional outcome already scored that, and the race pass judges only races.
+///
+/// Reports with no frame of the submission (the harness or a runtime library; none are expected,
+/// see `HarnessSanitizerSupport`) are shown but never cost a point. Functional outcomes of the
+/// re-run are not scored: the instrumented build is several times slower.
+struct RacePass: Sendable {
+    /// `symbolize=0`: the run profile may not spawn the symbolizer (``StackSymbolizer`` runs it
+    /// afterwards). Thread leaks are not races, and the harness abandons hung threads on purpose.
+    static let sanitizerOptions = "symbolize=0:halt_on_error=0:report_thread_leaks=0:report_signal_unsafe=0:exitcode=66"
+    /// Shadow memory makes an instrumented process several times larger.
+    static let memoryBytes: Int64 = 3 << 30
+    static let outputBytes = 2 << 20
+    /// Distinct findings kept in a report; the count of the rest is noted.
+    static let maximumFindings = 20
+    /// Frames shown per stack in a report's text.
+    static let framesShown = 10
+
+    let definition: RacePassDefinition
+    let mapping: CheckMapping
+    let toolchain: Toolchain
+    let runner: any ProcessRunner
+    let cache: CheckModuleCache
+    let parallelism: Int
+    let compileLimitSeconds: Double
+
+    struct Result: Sendable {
+        var outcome: CheckOutcome
+        var summary: SanitizerSummary
+        var milliseconds: Int
+        var moduleBuildMilliseconds: Int
+    }
+
+    /// Builds the submission with ThreadSanitizer in `workDirectory`, re-runs `checks` and judges.
+    /// Throws ``GraderFault`` when the grader (or ThreadSanitizer itself) fails.
+    func run(_ files: [SubmittedFile], challenge: Challenge, checks: [CheckDefinition], graderVersion: String,
+             workDirectory: URL) async throws -> Result {
+        let started = ContinuousClock.now
+        let module = try await cache.module(for: challenge, set: .full, graderVersion: graderVersion, build: .threadSanitizer)
+        let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache,
+                                          compileLimitSeconds: compileLimitSeconds, build: .threadSanitizer)
+        let compiled = try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
+                                                  workDirectory: workDirectory)
+        guard case .compiled(let binary, _, _, _, _) = compiled else {
+            throw GraderFault.io("the ThreadSanitizer build failed where the plain build compiled: \(compiled)")
+        }
+        var settings = CheckRunner.Settings()
+        settings.environment = ["TSAN_OPTIONS": Self.sanitizerOptions]
+        settings.arguments = ["--stderr-end-marker"]
+        settings.memoryBytes = Self.memoryBytes
+        settings.outputBytes = Self.outputBytes
+        settings.budgetFactor = definition.budgetFactor
+        let executions = await CheckRunner(runner: runner, parallelism: parallelism,
+                                           runtimePaths: [toolchain.runtimeLibraryDirectory], settings: settings)
+            .execute(checks, binary: binary, workDirectory: workDirectory) { _ in }
+        let symbolizer = StackSymbolizer(toolchain: toolchain, runner: runner, binary: binary,
+                                         workDirectory: workDirectory)
+        var result = try await judge(executions, symbolizer: symbolizer)
+        result.milliseconds = milliseconds(since: started) - module.buildMilliseconds
+        result.moduleBuildMilliseconds = module.buildMilliseconds
+        return result
+    }
+
+    /// One re-run check process, as the verdict needs it.
+    struct Observation {
+        var check: String
+        var log: ThreadSanitizerLog
+        /// The check reached the phase in which its threads share the subject.
+        var reachedConcurrency: Bool
+        /// The harness wrote its result, and then its end marker reached standard error.
+        var reported: Bool
+        var standardErrorIntact: Bool
+        /// Why the process did not finish normally, if it did not.
+        var ending: String?
+    }
+
+    func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer) async throws -> Result {
+        var observations: [Observation] = []
+        for execution in executions {
+            let outcome = execution.outcome
+            if outcome.status == .error { throw GraderFault.checkHarness(check: outcome.id, message: outcome.message) }
+            guard let process = execution.result else { continue }
+            let standardError = String(decoding: process.standardError, as: UTF8.self)
+            let log = ThreadSanitizerLog(standardError)
+            let reported = CheckRunner.authenticatedLines(in: process.standardOutput, token: execution.token,
+                                                          check: outcome.id).reports.count == 1
+            if let fatal = log.fatal, !reported {
+                throw GraderFault.io("ThreadSanitizer failed in the race pass's \(outcome.id): \(fatal)")
+            }
+            var ending: String?
+            switch outcome.status {
+            case .pass: ending = nil
+            case .fail: ending = "failed under ThreadSanitizer: \(outcome.message.prefix(300))"
+            case .timeout: ending = "timed out under ThreadSanitizer (\(outcome.message))"
+            default: ending = "\(outcome.status.rawValue) under ThreadSanitizer: \(outcome.message)"
+            }
+            observations.append(Observation(
+                check: outcome.id, log: log,
+                reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
+                reported: reported,
+                standardErrorIntact: standardError.contains("\(CheckReport.standardErrorEndMarker)\(execution.token) \(outcome.id)"),
+                ending: ending))
+        }
+        let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
+        let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
+        let findings = Self.findings(in: observations, symbols: symbols)
+        return Self.verdict(definition, observations: observations, findings: findings)
+    }
+
+    /// A distinct report: its finding, the text reviewers read, and its first stacks.
+    struct DistinctReport {
+        var finding: SanitizerFinding
+        var text: String
+    }
+
+    static func findings(in observations: [Observation], symbols: [ThreadSanitizerLog.Frame: [StackSymbolizer.Symbol]]) -> [DistinctReport] {
+        var order: [String] = []
+        var distinct: [String: DistinctReport] = [:]
+        for observation in observations {
+            for report in observation.log.reports {
+                let stacks = report.accessSections.map { section in
+                    section.frames.flatMap { symbols[$0] ?? [Self.unresolved($0)] }
+                }
+                let counted = report.isRace && stacks.contains { $0.contains(where: Self.isSubmission) }
+                let key = report.kind + "|" + stacks.map { stack -> String in
+                    let own = stack.filter(Self.isSubmission)
+                    return (own.isEmpty ? Array(stack.prefix(4)) : own).map(\.function).joined(separator: ">")
+                }.sorted().joined(separator: "|")
+                if var existing = distinct[key] {
+                    existing.finding.occurrences += 1
+                    if !existing.finding.checks.contains(observation.check) { existing.finding.checks.append(observation.check) }
+                    distinct[key] = existing
+                    continue
+                }
+                order.append(key)
+                let summary = "\(report.kind): " + zip(report.accessSections, stacks).map { section, stack in
+                    "\(Self.lowercasedFirst(section.description)) in \(Self.place(in: stack))"
+                }.joined(separator: "; ")
+                distinct[key] = DistinctReport(
+                    finding: SanitizerFinding(kind: report.kind, summary: summary, counted: counted,
+                                              checks: [observation.check], occurrences: 1),
+                    text: text(of: report, symbols: symbols))
+            }
+        }
+        return order.compactMap { distinct[$0] }
+    }
+
+    static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport]) -> Result {
+        let checks = observations.map(\.check)
+        var notes: [String] = []
+        for observation in observations {
+            if let ending = observation.ending { notes.append("\(observation.check) \(ending)") }
+            if !observation.reachedConcurrency {
+                notes.append("\(observation.check) stopped before its concurrent phase under ThreadSanitizer")
+            }
+        }
+        let kept = Array(findings.prefix(maximumFindings))
+        if findings.count > kept.count { notes.append("\(findings.count - kept.count) more distinct reports not shown") }
+        let uncounted = kept.filter { !$0.finding.counted }
+        if !uncounted.isEmpty {
+            notes.append("\(uncounted.count) report(s) with no frame of the submission's code are shown but not counted")
+        }
+        let counted = kept.filter(\.finding.counted)
+        let tampered = observations.filter { $0.reported && !$0.standardErrorIntact }.map(\.check)
+        let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
+
+        var status = CheckStatus.pass
+        var message: String
+        if !counted.isEmpty {
+            status = .fail
+            message = "ThreadSanitizer reported \(counted.count) distinct data race\(counted.count == 1 ? "" : "s") in the "
+                + "submission's code while \(ran) ran again: "
+                + counted.prefix(3).map(\.finding.summary).joined(separator: " | ")
+                + (counted.count > 3 ? " (and \(counted.count - 3) more)" : "")
+        } else if !tampered.isEmpty {
+            status = .fail
+            message = "standard error was closed or redirected while \(tampered.joined(separator: ", ")) ran under "
+                + "ThreadSanitizer, which reports there: races cannot be ruled out"
+        } else if !observations.contains(where: \.reachedConcurrency) {
+            return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
+        } else {
+            message = "ThreadSanitizer reported no data race while \(ran) ran again"
+                + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
+        }
+        let outcome = CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: status,
+                                   durationMs: 0, message: message, evidence: counted.map(\.finding.summary) + notes)
+        let summary = SanitizerSummary(ran: true, reports: kept.map(\.text), findings: kept.map(\.finding),
+                                       checks: checks, notes: notes)
+        return Result(outcome: outcome, summary: summary, milliseconds: 0, moduleBuildMilliseconds: 0)
+    }
+
+    /// The verdict when no re-run check reached its concurrent phase (`skipped`: nothing to judge).
+    static func notAssessed(_ definition: RacePassDefinition, checks: [String], notes: [String] = [], under: String) -> Result {
+        let message = "not assessed: no concurrent check reached its concurrent phase \(under), so there was no "
+            + "concurrency to observe"
+        return Result(outcome: CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: .skipped,
+                                            durationMs: 0, message: message, evidence: notes),
+                      summary: SanitizerSummary(ran: false, reports: [], checks: checks, notes: notes),
+                      milliseconds: 0, moduleBuildMilliseconds: 0)
+    }
+
+    /// Whether a check's outcome shows it reached the phase its red-flag rule names (every phase
+    /// counts when the rule names none).
+    static func reachedConcurrency(_ outcome: CheckOutcome, mapping: CheckMapping) -> Bool {
+        guard let phase = mapping.redFlags[outcome.id]?.phase else { return true }
+        return outcome.phase == phase
+    }
+
+    // MARK: Rendering
+
+    static func isSubmission(_ symbol: StackSymbolizer.Symbol) -> Bool {
+        symbol.mangledName.contains(SubmissionCompiler.candidateModule)
+    }
+
+    static func unresolved(_ frame: ThreadSanitizerLog.Frame) -> StackSymbolizer.Symbol {
+        StackSymbolizer.Symbol(mangledName: "??", function: "\(frame.module)+0x\(String(frame.offset, radix: 16))",
+                               file: nil, line: nil)
+    }
+
+    /// The submission's innermost frame on a stack, else its first frame: `LRUCache.put(_:_:) (LRUCache.swift:52)`.
+    static func place(in stack: [StackSymbolizer.Symbol]) -> String {
+        guard let symbol = stack.first(where: isSubmission) ?? stack.first else { return "an unknown place" }
+        return render(symbol)
+    }
+
+    static func render(_ symbol: StackSymbolizer.Symbol) -> String {
+        guard let file = symbol.file else { return symbol.function }
+        return "\(symbol.function) (\(file)\(symbol.line.map { ":\($0)" } ?? ""))"
+    }
+
+    static func lowercasedFirst(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+
+    /// The report as reviewers read it: the kind, then each section's description and top frames.
+    static func text(of report: ThreadSanitizerLog.Report, symbols: [ThreadSanitizerLog.Frame: [StackSymbolizer.Symbol]]) -> String {
+        var lines = ["ThreadSanitizer: \(report.kind)"]
+        for section in report.sections where !section.heading.hasPrefix("Thread T") {
+            lines.append("  \(section.description):")
+            let stack = section.frames.flatMap { symbols[$0] ?? [unresolved($0)] }
+            for (index, symbol) in stack.prefix(framesShown).enumerated() {
+                lines.append("    #\(index) \(render(symbol))\(isSubmission(symbol) ? "  ← submission" : "")")
+            }
+            if stack.count > framesShown { lines.append("    … \(stack.count - framesShown) more frames") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import GraderModel
+@testable import GraderPipeline
+import GraderProcess
+import Testing
+
+/// How the race pass reads ThreadSanitizer's output and turns it into one verdict.
+@Suite struct RacePassTests {
+    /// Two reports as the race pass's processes print them (`symbolize=0`), with the candidate's
+    /// own output interleaved.
+    static let log = """
+        candidate says hello
+        ==================
+        WARNING: ThreadSanitizer: data race (pid=4242)
+          Write of size 8 at 0x7b0400001234 by thread T3:
+            #0 <null> <null> (checks+0x1000) (BuildId: abc)
+            #1 <null> <null> (checks+0x2000) (BuildId: abc)
+
+          Previous read of size 8 at 0x7b0400001234 by thread T5:
+            #0 <null> <null> (checks+0x1100) (BuildId: abc)
+            #1 <null> <null> (libswiftCore.so+0x46fa6e) (BuildId: def)
+
+          Location is heap block of size 56 at 0x7b0400001200 allocated by thread T1:
+            #0 <null> <null> (checks+0x7ff70) (BuildId: abc)
+
+          Thread T3 (tid=18162, running) created by thread T1 at:
+            #0 <null> <null> (checks+0x81b5a) (BuildId: abc)
+
+        SUMMARY: ThreadSanitizer: data race (/data/work/grd-1/race/checks+0x1000) (BuildId: abc)
+        ==================
+        interleaved candidate line
+        ==================
+        WARNING: ThreadSanitizer: Swift access race (pid=4242)
+          Modifying access of Swift variable at 0x7b0400001234 by thread T6:
+            #0 <null> <null> (checks+0x1008) (BuildId: abc)
+          Previous modifying access of Swift variable at 0x7b0400001234 by main thread:
+            #0 <null> <null> (/data/work/grd-1/race/checks+0x1100)
+        SUMMARY: ThreadSanitizer: Swift access race
+        ==================
+
+        """
+
+    typealias Frame = ThreadSanitizerLog.Frame
+    typealias Symbol = StackSymbolizer.Symbol
+
+    static let put = Symbol(mangledName: "$s19CandidateSubmission8LRUCacheC3putyyx_q_tF", function: "LRUCache.put(_:_:)",
+                            file: "LRUCache.swift", line: 52)
+    static let get = Symbol(mangledName: "$s19CandidateSubmission8LRUCacheC3getyq_SgxF", function: "LRUCache.get(_:)",
+                            file: "LRUCache.swift", line: 44)
+    static let storm = Symbol(mangledName: "$s10HarnessKit11ThreadStormO3run", function: "ThreadStorm.run(threads:timeoutSeconds:body:)",
+                              file: nil, line: nil)
+    static let symbols: [Frame: [Symbol]] = [
+        Frame(module: "checks", offset: 0x1000): [put],
+        Frame(module: "checks", offset: 0x1008): [Symbol(mangledName: put.mangledName, function: put.function, file: put.file, line: 53)],
+        Frame(module: "checks", offset: 0x1100): [get],
+        Frame(module: "checks", offset: 0x2000): [storm],
+    ]
+
+    static let definition = RacePassDefinition(id: "race-free", title: "no data race")
+
+    static func observation(_ check: String, log text: String = log, reached: Bool = true, reported: Bool = true,
+                            intact: Bool = true, ending: String? = nil) -> RacePass.Observation {
+        RacePass.Observation(check: check, log: ThreadSanitizerLog(text), reachedConcurrency: reached, reported: reported,
+                             standardErrorIntact: intact, ending: ending)
+    }
+
+    @Test func reportsAreParsedIntoKindsSectionsAndRawFrames() throws {
+        let parsed = ThreadSanitizerLog(Self.log)
+        #expect(parsed.fatal == nil)
+        #expect(parsed.reports.map(\.kind) == ["data race", "Swift access race"])
+        let race = parsed.reports[0]
+        #expect(race.sections.count == 4)
+        #expect(race.accessSections.map(\.description) == ["Write of size 8", "Previous read of size 8"])
+        #expect(race.accessSections[0].frames == [Frame(module: "checks", offset: 0x1000), Frame(module: "checks", offset: 0x2000)])
+        #expect(race.accessSections[1].frames.last == Frame(module: "libswiftCore.so", offset: 0x46fa6e))
+        #expect(race.isRace)
+        let access = parsed.reports[1]
+        #expect(access.accessSections.map(\.description) == ["Modifying access of Swift variable",
+                                                             "Previous modifying access of Swift variable"])
+        // A module printed with its directory is known by its file name only.
+        #expect(access.accessSections[1].frames == [Frame(module: "checks", offset: 0x1100)])
+    }
+
+    @Test func framesAreReadDefensively() {
+        #expect(ThreadSanitizerLog.frame(in: "#3 <null> <null> (checks+0x10290e) (BuildId: 6fe1)") == Frame(module: "checks", offset: 0x10290e))
+        #expect(ThreadSanitizerLog.frame(in: "#0 malloc /x/tsan.cpp:686:5 (checks+0x7ff70)") == Frame(module: "checks", offset: 0x7ff70))
+        #expect(ThreadSanitizerLog.frame(in: "#0 (../../etc/passwd+0x1)")?.module == "passwd")
+        #expect(ThreadSanitizerLog.frame(in: "#0 (checks+0xZZ)") == nil)
+        #expect(ThreadSanitizerLog.frame(in: "#0 (+0x10)") == nil)
+        #expect(ThreadSanitizerLog.frame(in: "#0 no parentheses at all") == nil)
+        #expect(ThreadSanitizerLog.frame(in: "#0 (checks+0x10") == nil)
+    }
+
+    @Test func aFatalSanitizerErrorIsRecognised() {
+        let parsed = ThreadSanitizerLog("==77==FATAL: ThreadSanitizer: unexpected memory mapping 0x7f00-0x7f10\n")
+        #expect(parsed.fatal?.hasPrefix("FATAL: ThreadSanitizer: unexpected memory mapping") == true)
+        #expect(parsed.reports.isEmpty)
+    }
+
+    @Test func aFloodOfReportsIsCapped() {
+        let one = "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n    #0 (checks+0x1)\nSUMMARY: x\n"
+        let parsed = ThreadSanitizerLog(String(repeating: one, count: ThreadSanitizerLog.maximumReports + 50))
+        #expect(parsed.reports.count == ThreadSanitizerLog.maximumReports)
+    }
+
+    @Test func theSameRaceSeenTwiceIsOneFindingAndOnlyTheSubmissionsRacesCount() {
+        let harnessOnly = """
+            WARNING: ThreadSanitizer: data race (pid=9)
+              Write of size 1 at 0x10 by thread T2:
+                #0 (checks+0x2000)
+              Previous write of size 1 at 0x10 by thread T3:
+                #0 (checks+0x2000)
+            SUMMARY: ThreadSanitizer: data race
+            WARNING: ThreadSanitizer: thread leak (pid=9)
+              Thread T1 (tid=1, finished) created by main thread at:
+                #0 (checks+0x1000)
+            SUMMARY: ThreadSanitizer: thread leak
+            """
+        let reports = RacePass.findings(in: [Self.observation("concurrent-storm"), Self.observation("concurrent-lost-updates"),
+                                             Self.observation("concurrent-storm", log: harnessOnly)],
+                                        symbols: Self.symbols)
+        #expect(reports.count == 4)
+        let race = reports[0].finding
+        #expect(race.kind == "data race" && race.counted && race.occurrences == 2)
+        #expect(race.checks == ["concurrent-storm", "concurrent-lost-updates"])
+        #expect(race.summary == "data race: write of size 8 in LRUCache.put(_:_:) (LRUCache.swift:52); "
+            + "previous read of size 8 in LRUCache.get(_:) (LRUCache.swift:44)")
+        #expect(reports[0].text.contains("#0 LRUCache.put(_:_:) (LRUCache.swift:52)  ← submission"))
+        #expect(reports[0].text.contains("libswiftCore.so+0x46fa6e"))
+        #expect(!reports[0].text.contains("Thread T3"))
+        #expect(reports[1].finding.kind == "Swift access race" && reports[1].finding.counted)
+        #expect(reports[2].finding.kind == "data race" && !reports[2].finding.counted, "a race in the harness alone is not the submission's")
+        #expect(reports[3].finding.kind == "thread leak" && !reports[3].finding.counted, "only races count")
+    }
+
+    @Test func aRaceInTheSubmissionFailsThePassWhateverElseHappened() {
+        let observations = [Self.observation("concurrent-storm", ending: "crash under ThreadSanitizer: SIGSEGV"),
+                            Self.observation("concurrent-lost-updates")]
+        let result = RacePass.verdict(Self.definition, observations: observations,
+                                      findings: RacePass.findings(in: observations, symbols: Self.symbols))
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.id == "race-free" && result.outcome.visibility == .hidden)
+        #expect(result.outcome.message.contains("2 distinct data races in the submission's code"))
+        #expect(result.outcome.message.contains("LRUCache.put(_:_:) (LRUCache.swift:52)"))
+        #expect(result.summary.ran && result.summary.reports.count == 2 && result.summary.findings.count == 2)
+        #expect(result.summary.checks == ["concurrent-storm", "concurrent-lost-updates"])
+        #expect(result.summary.notes.contains("concurrent-storm crash under ThreadSanitizer: SIGSEGV"))
+    }
+
+    @Test func aCleanRunPassesAndSaysWhatDidNotFinish() {
+        let observations = [Self.observation("concurrent-storm", log: "just output\n", ending: "timed out under ThreadSanitizer"),
+                            Self.observation("concurrent-lost-updates", log: "")]
+        let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
+        #expect(result.outcome.status == .pass)
+        #expect(result.outcome.message.contains("no data race"))
+        #expect(result.outcome.message.contains("concurrent-storm timed out under ThreadSanitizer"))
+        #expect(result.summary.findings.isEmpty && result.summary.reports.isEmpty)
+    }
+
+    @Test func racesOutsideTheSubmissionAreShownButDoNotFail() {
+        let harnessOnly = """
+            WARNING: ThreadSanitizer: data race (pid=9)
+              Write of size 1 at 0x10 by thread T2:
+                #0 (checks+0x2000)
+            SUMMARY: ThreadSanitizer: data race
+            """
+        let observations = [Self.observation("concurrent-storm", log: harnessOnly)]
+        let result = RacePass.verdict(Self.definition, observations: observations,
+                                      findings: RacePass.findings(in: observations, symbols: Self.symbols))
+        #expect(result.outcome.status == .pass)
+        #expect(result.summary.findings.count == 1 && !result.summary.findings[0].counted)
+        #expect(result.summary.notes.contains { $0.contains("shown but not counted") })
+    }
+
+    @Test func aClosedStandardErrorFailsThePass() {
+        let observations = [Self.observation("concurrent-storm", log: "", intact: false),
+                            Self.observation("concurrent-lost-updates", log: "")]
+        let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("standard error was closed or redirected while concurrent-storm"))
+        // A crash ends without the marker too, and is not tampering.
+        let crashed = [Self.observation("concurrent-storm", log: "", reported: false, intact: false, ending: "crash")]
+        #expect(RacePass.verdict(Self.definition, observations: crashed, findings: []).outcome.status == .pass)
+    }
+
+    @Test func withoutConcurrencyThereIsNothingToAssess() {
+        let observations = [Self.observation("concurrent-storm", log: "", reached: false),
+                            Self.observation("concurrent-lost-updates", log: "", reached: false)]
+        let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
+        #expect(result.outcome.status == .skipped)
+        #expect(result.outcome.message.hasPrefix("not assessed"))
+    }
+
+    @Test func reachingConcurrencyFollowsTheRedFlagRulesPhase() {
+        let mapping = CheckMapping(challenge: "c", suites: [], checks: [], criteria: [:],
+                                   redFlags: ["storm": .init(flag: .noConcurrencyHandling, on: [.fail], phase: "concurrent")])
+        func outcome(_ id: String, phase: String?) -> CheckOutcome {
+            CheckOutcome(id: id, title: id, visibility: .hidden, status: .fail, durationMs: 1, message: "", phase: phase)
+        }
+        #expect(RacePass.reachedConcurrency(outcome("storm", phase: "concurrent"), mapping: mapping))
+        #expect(!RacePass.reachedConcurrency(outcome("storm", phase: nil), mapping: mapping))
+        #expect(RacePass.reachedConcurrency(outcome("other", phase: nil), mapping: mapping), "no rule, no phase to reach")
+    }
+
+    @Test func onlyKnownModulesAreHandedToTheSymbolizer() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("race-pass-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let libraries = root.appendingPathComponent("usr/lib/swift/linux")
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        try Data().write(to: libraries.appendingPathComponent("libswiftCore.so"))
+        let toolchain = Toolchain(swiftc: root.appendingPathComponent("usr/bin/swiftc").path, version: "test")
+        let binary = root.appendingPathComponent("work/race/checks")
+        let symbolizer = StackSymbolizer(toolchain: toolchain, runner: DirectProcessRunner(), binary: binary, workDirectory: root)
+        #expect(symbolizer.knownPath(of: "checks") == binary.path)
+        #expect(symbolizer.knownPath(of: "libswiftCore.so") == libraries.appendingPathComponent("libswiftCore.so").path)
+        for hostile in ["libmissing.so", "../libswiftCore.so", "lib/../../x", "passwd", "lib\"x.so", ".libhidden.so", ""] {
+            #expect(symbolizer.knownPath(of: hostile) == nil, "\(hostile)")
+        }
+    }
+}
