@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures, in one run on this machine: the cold check-module build, the per-submission compile
-# against a bare `swiftc` compile of the same file, the whole grading, and each check's time.
+# against a bare `swiftc` compile of the same file, the whole grading, the ThreadSanitizer race
+# pass's share of it, and each check's time.
 # Prints medians over N gradings (default 5) and ratios; absolute times drift on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +38,17 @@ cold = reports[0]["timings"]
 assert not cold["checkModuleCached"], "the first grading should have built the check module"
 med = lambda xs: statistics.median(xs)
 compile_ms = med([r["timings"]["compileMs"] for r in reports[1:]] or [cold["compileMs"]])
-print(f"check module build (cold, once per grader version): {cold['checkModuleBuildMs']} ms")
+print(f"check modules build, plain and ThreadSanitizer (cold, once per grader version): {cold['checkModuleBuildMs']} ms")
 print(f"per-submission compile (median of {max(runs - 1, 1)} warm gradings): {compile_ms:.0f} ms")
 print(f"the file alone, swiftc -c (median of {runs}):                 {med(bare):.0f} ms  (ratio {compile_ms / med(bare):.2f})")
 print(f"the file alone, compiled and linked (-emit-library):        {med(linked):.0f} ms  (ratio {compile_ms / med(linked):.2f})")
 print(f"grading total, warm (median): {med([r['timings']['totalMs'] for r in reports[1:]] or [cold['totalMs']]):.0f} ms; "
       f"checks phase: {med([r['timings']['checksMs'] for r in reports[1:]] or [cold['checksMs']]):.0f} ms")
+warm = reports[1:] or reports
+race, total = med([r["timings"]["raceMs"] for r in warm]), med([r["timings"]["totalMs"] for r in warm])
+print(f"race pass (ThreadSanitizer build of the submission + the concurrent checks again), median: {race:.0f} ms, "
+      f"{100 * race / total:.0f}% of the grading; without it the grading would take {total - race:.0f} ms "
+      f"(ratio with/without {total / max(total - race, 1):.2f})")
 print(f"score {reports[-1]['score']}/{reports[-1]['maxScore']} on every run: {all(r['score'] == r['maxScore'] for r in reports)}")
 ratios = []
 for r in reports:

@@ -43,14 +43,23 @@ static int make_mount_point(const char *source, const char *target) {
     snprintf(parent, sizeof parent, "%s", target);
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent) { *slash = 0; if (make_directories(parent, 0755) < 0) return -1; }
-    int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    /* Read-only: the target may already exist as a file being executed (ETXTBSY on write). */
+    int fd = open(target, O_CREAT | O_RDONLY | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
     close(fd);
     return 0;
 }
 
+/* Binds source at target with its whole subtree. The flags go on every mount of the subtree
+ * (mount_setattr, Linux 5.12+): a remount would make only the top one read-only and leave, say,
+ * a writable filesystem mounted under a granted directory writable. Older kernels get the remount. */
 static int bind(const char *source, const char *target, bool writable, bool devices_allowed) {
     if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
+    struct mount_attr attributes = {
+        .attr_set = MOUNT_ATTR_NOSUID | (writable ? 0 : MOUNT_ATTR_RDONLY) | (devices_allowed ? 0 : MOUNT_ATTR_NODEV),
+    };
+    if (mount_setattr(AT_FDCWD, target, AT_RECURSIVE, &attributes, sizeof attributes) == 0) return 0;
+    if (errno != ENOSYS) return -1;
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (writable ? 0 : MS_RDONLY) | (devices_allowed ? 0 : MS_NODEV);
     return mount(NULL, target, NULL, flags, NULL);
 }

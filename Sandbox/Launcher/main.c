@@ -40,9 +40,19 @@
 extern char **environ;
 
 /* Sandbox uids: one per launch, so RLIMIT_NPROC counts only this sandbox's tasks and the audit
- * record of a seccomp kill can be matched to it. Chosen far above any login or system account. */
+ * record of a seccomp kill can be matched to it. Chosen far above any login or system account.
+ * The span is PID_MAX_LIMIT on 64-bit Linux (2^22): every pid is below it, so two live launchers
+ * (distinct pids) never share a uid, whatever kernel.pid_max is set to. */
 #define SANDBOX_UID_BASE 1900000000u
-#define SANDBOX_UID_SPAN 4000000u
+#define SANDBOX_UID_SPAN 4194304u
+
+/* What die() must undo: set as each is created, cleared when the normal path has undone it. */
+static struct {
+    pid_t launcher; /* cleanup happens only in the launcher, never in a forked child */
+    pid_t keeper;
+    struct memory_guard *memory;
+    const char *root;
+} created;
 
 static void die(const char *format, ...) {
     va_list arguments;
@@ -51,6 +61,10 @@ static void die(const char *format, ...) {
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
+    if (getpid() != created.launcher) exit(125);
+    if (created.keeper > 0) { kill(created.keeper, SIGKILL); waitpid(created.keeper, NULL, 0); }
+    if (created.memory) { memory_guard_kill_all(created.memory); memory_guard_remove(created.memory); }
+    if (created.root) rmdir(created.root);
     exit(125);
 }
 
@@ -303,6 +317,7 @@ int main(int argc, char **argv) {
 
     struct isolation isolation = { .root = geteuid() == 0, .memory_mode = "poll" };
     pid_t self = getpid();
+    created.launcher = self;
     isolation.uid = isolation.root ? SANDBOX_UID_BASE + (uid_t)self % SANDBOX_UID_SPAN : geteuid();
     if (!isolation.root) {
         if (options.require_isolation) die("isolation required but not running as root");
@@ -313,11 +328,18 @@ int main(int argc, char **argv) {
 
     struct memory_guard memory;
     memory_guard_init(&memory, options.memory_bytes, self, isolation.notes, sizeof isolation.notes);
+    created.memory = &memory;
     isolation.memory_mode = memory.version == 2 ? "cgroup-v2" : memory.version == 1 ? "cgroup-v1" : "poll";
 
-    /* The private root's mount point; the tmpfs mounted on it exists only in the keeper's namespace. */
-    char root[] = "/tmp/grader-sandbox-root.XXXXXX";
-    if (isolation.root && !mkdtemp(root)) die("mkdtemp: %s", strerror(errno));
+    /* The private root's mount point; the tmpfs mounted on it exists only in the keeper's namespace.
+     * Named after this launcher's pid, so a later launcher can sweep it if this one is killed. */
+    char root[64];
+    snprintf(root, sizeof root, "/tmp/grader-sandbox-root.%d.XXXXXX", (int)self);
+    if (isolation.root) {
+        sweep_stale_entries("/tmp", "grader-sandbox-root.");
+        if (!mkdtemp(root)) die("mkdtemp: %s", strerror(errno));
+        created.root = root;
+    }
     if (isolation.root && options.profile == PROFILE_COMPILE) {
         walk_uid = isolation.uid;
         if (nftw(options.workdir, chown_walk, 32, FTW_PHYS | FTW_MOUNT) < 0)
@@ -333,6 +355,7 @@ int main(int argc, char **argv) {
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(messages, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
     pid_t keeper_pid = fork();
     if (keeper_pid < 0) die("fork: %s", strerror(errno));
+    if (keeper_pid > 0) created.keeper = keeper_pid;
     if (keeper_pid == 0) {
         close(go[1]); close(messages[0]);
         if (kernel_log >= 0) close(kernel_log);
@@ -385,6 +408,7 @@ int main(int argc, char **argv) {
     bool cgroup_oom = memory_guard_finish(&memory);
     memory_guard_remove(&memory);
     if (isolation.root) rmdir(root);
+    created.keeper = 0; created.memory = NULL; created.root = NULL;
 
     isolation.mount_ns = report.applied & NS_MOUNT; isolation.net_ns = report.applied & NS_NET;
     isolation.ipc_ns = report.applied & NS_IPC; isolation.uts_ns = report.applied & NS_UTS;

@@ -73,6 +73,25 @@ static bool own_cgroup(const char *prefix, const char *controller, char *out, si
     return found;
 }
 
+void sweep_stale_entries(const char *directory, const char *prefix) {
+    DIR *folder = opendir(directory);
+    if (!folder) return;
+    size_t length = strlen(prefix);
+    struct dirent *entry;
+    while ((entry = readdir(folder))) {
+        if (strncmp(entry->d_name, prefix, length) != 0) continue;
+        char *end = NULL;
+        long pid = strtol(entry->d_name + length, &end, 10);
+        if (pid <= 0 || !end || (*end != 0 && *end != '.')) continue;
+        /* A live launcher (or a process that reused its pid) keeps its entry. */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", directory, entry->d_name);
+        rmdir(path); /* only ever removes an empty directory or a cgroup with no process left */
+    }
+    closedir(folder);
+}
+
 static bool try_cgroup(struct memory_guard *guard, int version, pid_t launcher) {
     char parent[400];
     if (version == 2) {
@@ -82,6 +101,7 @@ static bool try_cgroup(struct memory_guard *guard, int version, pid_t launcher) 
         if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) < 0) return false;
         if (!own_cgroup("/sys/fs/cgroup/memory", "memory", parent, sizeof parent)) return false;
     }
+    sweep_stale_entries(parent, "grader-sandbox-");
     snprintf(guard->path, sizeof guard->path, "%s/grader-sandbox-%d", parent, (int)launcher);
     if (mkdir(guard->path, 0700) < 0) { guard->path[0] = 0; return false; }
     char limit[32];

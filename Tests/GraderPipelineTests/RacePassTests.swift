@@ -59,9 +59,9 @@ import Testing
     static let definition = RacePassDefinition(id: "race-free", title: "no data race")
 
     static func observation(_ check: String, log text: String = log, reached: Bool = true, reported: Bool = true,
-                            intact: Bool = true, ending: String? = nil) -> RacePass.Observation {
+                            intact: Bool = true, truncated: Bool = false, ending: String? = nil) -> RacePass.Observation {
         RacePass.Observation(check: check, log: ThreadSanitizerLog(text), reachedConcurrency: reached, reported: reported,
-                             standardErrorIntact: intact, ending: ending)
+                             standardErrorIntact: intact, standardErrorTruncated: truncated, ending: ending)
     }
 
     @Test func reportsAreParsedIntoKindsSectionsAndRawFrames() throws {
@@ -181,6 +181,13 @@ import Testing
         // A crash ends without the marker too, and is not tampering.
         let crashed = [Self.observation("concurrent-storm", log: "", reported: false, intact: false, ending: "crash")]
         #expect(RacePass.verdict(Self.definition, observations: crashed, findings: []).outcome.status == .pass)
+    }
+
+    @Test func anOverflowingStandardErrorFailsThePass() {
+        let observations = [Self.observation("concurrent-storm", log: "", truncated: true)]
+        let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("standard error passed 64 MiB while concurrent-storm"))
     }
 
     @Test func withoutConcurrencyThereIsNothingToAssess() {

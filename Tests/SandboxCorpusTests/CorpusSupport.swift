@@ -8,6 +8,17 @@ import GraderStore
 
 /// The real project and one data folder for the whole corpus run.
 enum Corpus {
+    /// The race pass's outcome id in `Graders/lru-cache/checks.json`.
+    static let racePassID = "race-free"
+
+    /// The pid of a process that has ended and been reaped (so no launcher has it now).
+    static func deadProcessID() throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
@@ -89,6 +100,19 @@ enum HostState {
     }
 
     /// The launcher's private-root mount points and memory cgroups.
+    /// The memory cgroup the launcher makes its own inside (this process's), if there is one.
+    static func memoryCgroupDirectory() -> String? {
+        let cgroups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        for line in cgroups.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let path = fields[0] == "0" ? "/sys/fs/cgroup\(fields[2])"
+                : fields[1].split(separator: ",").contains("memory") ? "/sys/fs/cgroup/memory\(fields[2])" : nil
+            if let path, access(path, W_OK) == 0 { return path }
+        }
+        return nil
+    }
+
     static func leftoverSandboxArtifacts() -> [String] {
         let manager = FileManager.default
         var found = ((try? manager.contentsOfDirectory(atPath: "/tmp")) ?? [])

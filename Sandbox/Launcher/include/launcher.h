@@ -69,6 +69,9 @@ bool memory_guard_sample(struct memory_guard *guard, pid_t root_pid);
 bool memory_guard_finish(struct memory_guard *guard);
 void memory_guard_kill_all(struct memory_guard *guard);
 void memory_guard_remove(struct memory_guard *guard);
+/* Removes what dead launchers left in directory: entries named prefix<pid>[.…] whose pid is gone
+ * (a launcher killed outright cannot clean up after itself). */
+void sweep_stale_entries(const char *directory, const char *prefix);
 
 /* kernel_log.c: the seccomp audit record naming the syscall that killed a process of uid. */
 int kernel_log_open(void);

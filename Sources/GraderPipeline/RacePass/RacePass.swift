@@ -10,7 +10,7 @@ import HarnessKit
 /// weighed toward criteria and red flags like any check:
 /// - `fail` when ThreadSanitizer reports a race with a frame of the submission's code on one of
 ///   its access stacks, even if every functional check passed; also when a check's standard error
-///   (where the reports go) was closed or redirected before its end marker;
+///   (where the reports go) was closed or redirected before its end marker, or outgrew what is kept;
 /// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
 ///   concurrency to observe (when none reached it in the scored pass either, the rehearsal before
 ///   that phase being single-threaded and deterministic, the race pass does not run at all);
@@ -26,7 +26,9 @@ struct RacePass: Sendable {
     static let sanitizerOptions = "symbolize=0:halt_on_error=0:report_thread_leaks=0:report_signal_unsafe=0:exitcode=66"
     /// Shadow memory makes an instrumented process several times larger.
     static let memoryBytes: Int64 = 3 << 30
-    static let outputBytes = 2 << 20
+    /// Standard error is where the reports go: kept whole up to this (a chatty solution's prints
+    /// must not push reports out); beyond it reports may be lost, and the pass cannot clear anyone.
+    static let outputBytes = 64 << 20
     /// Distinct findings kept in a report; the count of the rest is noted.
     static let maximumFindings = 20
     /// Frames shown per stack in a report's text.
@@ -86,6 +88,8 @@ struct RacePass: Sendable {
         /// The harness wrote its result, and then its end marker reached standard error.
         var reported: Bool
         var standardErrorIntact: Bool
+        /// Standard error outgrew ``outputBytes`` and its middle was dropped.
+        var standardErrorTruncated = false
         /// Why the process did not finish normally, if it did not.
         var ending: String?
     }
@@ -115,6 +119,7 @@ struct RacePass: Sendable {
                 reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
                 reported: reported,
                 standardErrorIntact: standardError.contains("\(CheckReport.standardErrorEndMarker)\(execution.token) \(outcome.id)"),
+                standardErrorTruncated: process.standardErrorTruncated,
                 ending: ending))
         }
         let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
@@ -178,6 +183,7 @@ struct RacePass: Sendable {
         }
         let counted = kept.filter(\.finding.counted)
         let tampered = observations.filter { $0.reported && !$0.standardErrorIntact }.map(\.check)
+        let overflowed = observations.filter(\.standardErrorTruncated).map(\.check)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
 
         var status = CheckStatus.pass
@@ -192,6 +198,10 @@ struct RacePass: Sendable {
             status = .fail
             message = "standard error was closed or redirected while \(tampered.joined(separator: ", ")) ran under "
                 + "ThreadSanitizer, which reports there: races cannot be ruled out"
+        } else if !overflowed.isEmpty {
+            status = .fail
+            message = "standard error passed \(outputBytes >> 20) MiB while \(overflowed.joined(separator: ", ")) ran under "
+                + "ThreadSanitizer, so reports in the part not kept could have been lost: races cannot be ruled out"
         } else if !observations.contains(where: \.reachedConcurrency) {
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
         } else {
