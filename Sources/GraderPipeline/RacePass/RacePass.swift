@@ -76,6 +76,7 @@ struct RacePass: Sendable {
         var result = try await judge(executions, symbolizer: symbolizer)
         result.milliseconds = milliseconds(since: started) - module.buildMilliseconds
         result.moduleBuildMilliseconds = module.buildMilliseconds
+        result.outcome.durationMs = result.milliseconds
         return result
     }
 
