@@ -309,6 +309,34 @@ static void json_string(FILE *out, const char *text) {
     fputc('"', out);
 }
 
+/* CPU seconds of the keeper's children so far: their threads and the children they reaped. Read
+ * just before the launcher kills the keeper, whose death takes them unreaped (their time would
+ * otherwise never reach the keeper's rusage). -1 when /proc cannot tell. */
+static double children_cpu_seconds(pid_t keeper) {
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)keeper, (int)keeper);
+    FILE *children = fopen(path, "re");
+    if (!children) return -1;
+    double ticks = (double)sysconf(_SC_CLK_TCK), total = 0;
+    int child;
+    while (fscanf(children, "%d", &child) == 1) {
+        snprintf(path, sizeof path, "/proc/%d/stat", child);
+        FILE *stat = fopen(path, "re");
+        if (!stat) continue;
+        char line[1024];
+        char *end = fgets(line, sizeof line, stat) ? strrchr(line, ')') : NULL;
+        fclose(stat);
+        unsigned long utime, stime;
+        long cutime, cstime;
+        /* After "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
+        if (end && sscanf(end + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+                          &utime, &stime, &cutime, &cstime) == 4)
+            total += (double)(utime + stime) / ticks + (double)(cutime + cstime) / ticks;
+    }
+    fclose(children);
+    return total;
+}
+
 int main(int argc, char **argv) {
     struct options options;
     parse(argc, argv, &options);
@@ -378,6 +406,7 @@ int main(int argc, char **argv) {
     int keeper_status = 0;
     struct rusage usage = {0};
     struct keeper_report report = { .target_status = -1 };
+    double cpu_at_kill = -1;
     for (;;) {
         double remaining = options.wall_seconds - seconds_since(&started);
         int timeout = remaining <= 0 ? 0 : remaining < 0.01 ? (int)(remaining * 1000) + 1 : 10;
@@ -394,6 +423,7 @@ int main(int argc, char **argv) {
         if (memory_guard_sample(&memory, keeper_pid)) limit = LIMIT_MEMORY;
         else if (seconds_since(&started) >= options.wall_seconds) limit = LIMIT_WALL;
         else continue;
+        cpu_at_kill = children_cpu_seconds(keeper_pid);
         kill(keeper_pid, SIGKILL);
         if (!isolation.pid_ns && report.target_pid > 0) kill(-report.target_pid, SIGKILL);
     }
@@ -425,6 +455,7 @@ int main(int argc, char **argv) {
     int code = signaled ? 0 : WEXITSTATUS(status);
     int signal_number = signaled ? WTERMSIG(status) : 0;
     double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    if (cpu_at_kill > cpu) cpu = cpu_at_kill;
     if (limit == LIMIT_NONE) {
         /* A program can raise SIGXCPU itself: it counts only when the CPU time agrees. */
         if (signaled && signal_number == SIGXCPU && cpu + 0.05 >= floor(options.cpu_seconds)) limit = LIMIT_CPU;

@@ -159,6 +159,19 @@ struct HostileCorpusTests {
         }
     }
 
+    /// A process killed at the wall limit is never reaped by the keeper; its CPU time is read
+    /// from /proc just before the kill, so a busy timeout still says how busy it was.
+    @Test func aWallClockKillStillReportsTheCPUTimeUsed() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("busy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let result = try await SandboxedProcessRunner.located().run(ProcessRequest(
+            executable: "/bin/sh", arguments: ["-c", "while :; do :; done"], environment: [:],
+            workingDirectory: work.path, profile: .run, limits: ProcessLimits(wallSeconds: 1.5)))
+        #expect(result.limitHit == .wallTime)
+        #expect((result.cpuSeconds ?? 0) >= 0.5, "a busy loop killed after 1.5 s reported \(result.cpuSeconds ?? -1) s of CPU")
+    }
+
     @Test func afterTheCorpusTheDatabaseIsIntactAndGradingGoesOn() async throws {
         let pipeline = try await Corpus.pipeline()
         let reference = try Data(contentsOf: Corpus.root.appendingPathComponent("Graders/lru-cache/Reference/LRUCache.swift"))
