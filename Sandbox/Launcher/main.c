@@ -309,6 +309,19 @@ static void json_string(FILE *out, const char *text) {
     fputc('"', out);
 }
 
+#define ROOTS_DIRECTORY "/tmp/grader-sandbox"
+
+/* Makes ROOTS_DIRECTORY, or accepts it only as a real directory owned by root with mode 0700:
+ * anyone may create names in /tmp, and a planted folder or symlink must not be used. */
+static bool roots_directory_ready(void) {
+    errno = 0;
+    if (mkdir(ROOTS_DIRECTORY, 0700) < 0 && errno != EEXIST) return false;
+    errno = 0;
+    struct stat info;
+    if (lstat(ROOTS_DIRECTORY, &info) < 0) return false;
+    return S_ISDIR(info.st_mode) && info.st_uid == 0 && (info.st_mode & 07777) == 0700;
+}
+
 /* CPU seconds of the keeper's children so far: their threads and the children they reaped. Read
  * just before the launcher kills the keeper, whose death takes them unreaped (their time would
  * otherwise never reach the keeper's rusage). -1 when /proc cannot tell. */
@@ -360,11 +373,13 @@ int main(int argc, char **argv) {
     isolation.memory_mode = memory.version == 2 ? "cgroup-v2" : memory.version == 1 ? "cgroup-v1" : "poll";
 
     /* The private root's mount point; the tmpfs mounted on it exists only in the keeper's namespace.
-     * Named after this launcher's pid, so a later launcher can sweep it if this one is killed. */
+     * Named after this launcher's pid, so a later launcher can sweep it if this one is killed; kept
+     * in a folder of their own, so the sweep reads only launchers' entries, not all of /tmp. */
     char root[64];
-    snprintf(root, sizeof root, "/tmp/grader-sandbox-root.%d.XXXXXX", (int)self);
+    snprintf(root, sizeof root, "%s/root.%d.XXXXXX", ROOTS_DIRECTORY, (int)self);
     if (isolation.root) {
-        sweep_stale_entries("/tmp", "grader-sandbox-root.");
+        if (!roots_directory_ready()) die("%s: %s", ROOTS_DIRECTORY, errno ? strerror(errno) : "not a root-owned 0700 directory");
+        sweep_stale_entries(ROOTS_DIRECTORY, "root.");
         if (!mkdtemp(root)) die("mkdtemp: %s", strerror(errno));
         created.root = root;
     }

@@ -203,27 +203,42 @@ public struct GradingPipeline: Sendable {
                                        diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
                                        compileMilliseconds: candidateMs + entryMs, checksMilliseconds: milliseconds(since: started),
                                        module: module)
-            let concurrent = checks.filter(\.concurrent)
-            let concurrentOutcomes = outcomes.filter { outcome in concurrent.contains { $0.id == outcome.id } }
-            if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass, !concurrent.isEmpty,
-               !concurrentOutcomes.contains(where: { RacePass.reachedConcurrency($0, mapping: mapping) }) {
-                let race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks")
-                checked.outcomes.append(race.outcome)
-                checked.diagnostics.sanitizer = race.summary
-            } else if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass, !concurrent.isEmpty {
-                progress(.racePass(checks: concurrent.count))
-                let race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
-                                              cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
-                    .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion,
-                         workDirectory: workDirectory.appendingPathComponent("race"))
-                progress(.racePassFinished(race.outcome))
-                checked.outcomes.append(race.outcome)
-                checked.diagnostics.sanitizer = race.summary
-                checked.raceMilliseconds = race.milliseconds
-                checked.raceModuleBuildMilliseconds = race.moduleBuildMilliseconds
+            if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass {
+                try await runRacePass(definition, mapping: mapping, files: files, challenge: challenge, checks: checks,
+                                      graderVersion: graderVersion, workDirectory: workDirectory, into: &checked,
+                                      progress: progress)
             }
             return checked
         }
+    }
+
+    /// The race pass over the concurrent checks, its outcome added to `checked`. Not run when no
+    /// concurrent check reached its concurrent phase (the rehearsal before it is single-threaded
+    /// and deterministic, so an instrumented run would not reach it either).
+    private func runRacePass(_ definition: RacePassDefinition, mapping: CheckMapping, files: [SubmittedFile],
+                             challenge: Challenge, checks: [CheckDefinition], graderVersion: String, workDirectory: URL,
+                             into checked: inout CheckedFiles,
+                             progress: @escaping @Sendable (GradingEvent) -> Void) async throws {
+        let concurrent = checks.filter(\.concurrent)
+        guard !concurrent.isEmpty else { return }
+        let reached = checked.outcomes.contains { outcome in
+            concurrent.contains { $0.id == outcome.id } && RacePass.reachedConcurrency(outcome, mapping: mapping)
+        }
+        let race: RacePass.Result
+        if reached {
+            progress(.racePass(checks: concurrent.count))
+            race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
+                                      cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
+                .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion,
+                     workDirectory: workDirectory.appendingPathComponent("race"))
+            progress(.racePassFinished(race.outcome))
+        } else {
+            race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks")
+        }
+        checked.outcomes.append(race.outcome)
+        checked.diagnostics.sanitizer = race.summary
+        checked.raceMilliseconds = race.milliseconds
+        checked.raceModuleBuildMilliseconds = race.moduleBuildMilliseconds
     }
 
     private func internalErrorReport(_ submission: StoredSubmission, gradingID: String, message: String) -> GradingReport {

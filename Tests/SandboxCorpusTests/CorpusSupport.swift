@@ -99,32 +99,32 @@ enum HostState {
         }
     }
 
-    /// The launcher's private-root mount points and memory cgroups.
-    /// The memory cgroup the launcher makes its own inside (this process's), if there is one.
-    static func memoryCgroupDirectory() -> String? {
+    /// Where the launcher puts its private roots' mount points (`Sandbox/Launcher/main.c`).
+    static let rootsDirectory = "/tmp/grader-sandbox"
+
+    /// The memory cgroups the launcher may make its own inside: this process's (v2 unified, v1 memory).
+    static func memoryCgroupParents() -> [String] {
         let cgroups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        for line in cgroups.split(separator: "\n") {
+        return cgroups.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let path = fields[0] == "0" ? "/sys/fs/cgroup\(fields[2])"
+            guard fields.count == 3 else { return nil }
+            return fields[0] == "0" ? "/sys/fs/cgroup\(fields[2])"
                 : fields[1].split(separator: ",").contains("memory") ? "/sys/fs/cgroup/memory\(fields[2])" : nil
-            if let path, access(path, W_OK) == 0 { return path }
         }
-        return nil
     }
 
+    /// The memory cgroup the launcher makes its own inside, if one is writable here.
+    static func memoryCgroupDirectory() -> String? {
+        memoryCgroupParents().first { access($0, W_OK) == 0 }
+    }
+
+    /// The launcher's private-root mount points, verdict folders and memory cgroups left behind.
     static func leftoverSandboxArtifacts() -> [String] {
         let manager = FileManager.default
         var found = ((try? manager.contentsOfDirectory(atPath: "/tmp")) ?? [])
-            .filter { $0.hasPrefix("grader-sandbox-root.") || $0.hasPrefix("grader-verdict.") }.map { "/tmp/" + $0 }
-        // The launcher makes its cgroup inside its own, which is this process's.
-        let cgroups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        for line in cgroups.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let parent = fields[0] == "0" ? "/sys/fs/cgroup\(fields[2])"
-                : fields[1].split(separator: ",").contains("memory") ? "/sys/fs/cgroup/memory\(fields[2])" : nil
-            guard let parent else { continue }
+            .filter { $0.hasPrefix("grader-verdict.") }.map { "/tmp/" + $0 }
+        found += ((try? manager.contentsOfDirectory(atPath: rootsDirectory)) ?? []).map { "\(rootsDirectory)/\($0)" }
+        for parent in memoryCgroupParents() {
             found += ((try? manager.contentsOfDirectory(atPath: parent)) ?? [])
                 .filter { $0.hasPrefix("grader-sandbox-") }.map { "\(parent)/\($0)" }
         }

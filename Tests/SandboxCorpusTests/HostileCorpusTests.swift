@@ -135,10 +135,15 @@ struct HostileCorpusTests {
     @Test func aLaunchSweepsWhatDeadLaunchersLeft() async throws {
         let manager = FileManager.default
         let dead = try Corpus.deadProcessID()
-        let stale = "/tmp/grader-sandbox-root.\(dead).corpus"
-        let live = "/tmp/grader-sandbox-root.\(getpid()).corpus"
-        try manager.createDirectory(atPath: stale, withIntermediateDirectories: true)
-        try manager.createDirectory(atPath: live, withIntermediateDirectories: true)
+        let stale = "\(HostState.rootsDirectory)/root.\(dead).corpus"
+        let live = "\(HostState.rootsDirectory)/root.\(getpid()).corpus"
+        if !manager.fileExists(atPath: HostState.rootsDirectory) {
+            // As the launcher makes it: only a root-owned 0700 folder is accepted.
+            try manager.createDirectory(atPath: HostState.rootsDirectory, withIntermediateDirectories: false)
+            chmod(HostState.rootsDirectory, 0o700)
+        }
+        try manager.createDirectory(atPath: stale, withIntermediateDirectories: false)
+        try manager.createDirectory(atPath: live, withIntermediateDirectories: false)
         defer { try? manager.removeItem(atPath: live) }
         let staleCgroup = HostState.memoryCgroupDirectory().map { "\($0)/grader-sandbox-\(dead)" }
         if let staleCgroup { try manager.createDirectory(atPath: staleCgroup, withIntermediateDirectories: false) }
