@@ -30,14 +30,20 @@ let package = Package(
         ]),
         // intake → compile → checks → score → persist → report.
         .target(name: "GraderPipeline", dependencies: [
-            "GraderModel", "GraderStore", "GraderProcess", "HarnessKit",
+            "GraderModel", "GraderStore", "GraderProcess", "Wire",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Text, Markdown and JSON renderings of a report.
         .target(name: "GraderReports", dependencies: ["GraderModel"]),
-        // The kit hidden checks are written with. Also compiled by the pipeline itself, at run
-        // time, into the cached check module; so it depends on nothing outside the toolchain.
-        .target(name: "HarnessKit"),
+        // The check's two sides (SPEC §3, "The trust boundary"). Like every module compiled into
+        // drivers and subjects, these are also compiled by the pipeline at run time, so they
+        // depend on nothing outside the toolchain.
+        // Both sides: the channel's frames and binary format.
+        .target(name: "Wire"),
+        // Inside the sandbox: the runtime of the subject process, beside the candidate's code.
+        .target(name: "SubjectRuntime", dependencies: ["Wire"]),
+        // Outside: what checks are written with, and the driver process's entry point.
+        .target(name: "DriverKit", dependencies: ["Wire"]),
         // Subcommands of `grader` (a library so tests can drive them).
         .target(name: "GraderCLI", dependencies: [
             "GraderModel", "GraderStore", "GraderPipeline", "GraderReports",
@@ -58,7 +64,9 @@ let package = Package(
         .testTarget(name: "GraderProcessTests", dependencies: ["GraderProcess"]),
         .testTarget(name: "GraderPipelineTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"]),
         .testTarget(name: "GraderReportsTests", dependencies: ["GraderReports", "GraderModel"]),
-        .testTarget(name: "HarnessKitTests", dependencies: ["HarnessKit"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "Wire"]),
+        .testTarget(name: "SubjectRuntimeTests", dependencies: ["SubjectRuntime", "Wire"]),
         .testTarget(name: "SandboxCorpusTests",
                     dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"],
                     exclude: ["Corpus"]),

@@ -3,7 +3,10 @@
  *
  *   grader-sandbox --profile compile|run --workdir DIR --verdict FILE [--readable PATH]...
  *       [--wall S] [--cpu S] [--memory B] [--file-size B] [--tmp-size B] [--open-files N]
- *       [--processes N] [--require-isolation] -- /absolute/program [arguments...]
+ *       [--processes N] [--require-isolation] [--memory-poll] -- /absolute/program [arguments...]
+ *
+ * SIGTERM (or SIGINT, SIGHUP) asks the launcher to end the program now; it still writes a verdict,
+ * with "stopped": true.
  *
  * Process layout: the launcher (host, root) creates a PID namespace and forks the keeper, PID 1
  * inside; the keeper enters fresh mount, network, IPC and UTS namespaces, pivots into a private root,
@@ -45,6 +48,11 @@ extern char **environ;
  * (distinct pids) never share a uid, whatever kernel.pid_max is set to. */
 #define SANDBOX_UID_BASE 1900000000u
 #define SANDBOX_UID_SPAN 4194304u
+
+/* Set by SIGTERM, SIGINT or SIGHUP: the grader asks the launcher to end the program now (its
+ * check is over) and still write a verdict. */
+static volatile sig_atomic_t stop_requested = 0;
+static void request_stop(int number) { (void)number; stop_requested = 1; }
 
 /* What die() must undo: set as each is created, cleared when the normal path has undone it. */
 static struct {
@@ -91,6 +99,7 @@ static void parse(int argc, char **argv, struct options *options) {
         const char *flag = argv[i];
         if (strcmp(flag, "--") == 0) { i++; break; }
         if (strcmp(flag, "--require-isolation") == 0) { options->require_isolation = true; continue; }
+        if (strcmp(flag, "--memory-poll") == 0) { options->memory_poll = true; continue; }
         if (i + 1 >= argc) die("%s needs a value", flag);
         const char *value = argv[++i];
         if (strcmp(flag, "--profile") == 0) {
@@ -285,6 +294,10 @@ static void keeper(const struct options *options, const struct isolation *planne
     }
     if (target == 0) become_target(options, messages);
     send_message(messages, 't', target, false, NULL);
+    /* Standard input and output may be a channel to another process (the check's driver): only
+     * the target holds them from here, so the driver sees the channel close when the target ends. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); close(null); }
 
     /* The keeper ignores what the target might send it and reaps everything until the target ends. */
     for (int number = 1; number < NSIG; number++)
@@ -368,7 +381,7 @@ int main(int argc, char **argv) {
     if (isolation.root && kernel_log < 0) note(&isolation, "neither the audit netlink group nor /dev/kmsg is readable: a seccomp kill cannot name its syscall");
 
     struct memory_guard memory;
-    memory_guard_init(&memory, options.memory_bytes, self, isolation.notes, sizeof isolation.notes);
+    memory_guard_init(&memory, options.memory_bytes, self, !options.memory_poll, isolation.notes, sizeof isolation.notes);
     created.memory = &memory;
     isolation.memory_mode = memory.version == 2 ? "cgroup-v2" : memory.version == 1 ? "cgroup-v1" : "poll";
 
@@ -396,6 +409,11 @@ int main(int argc, char **argv) {
 
     int go[2], messages[2];
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(messages, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
+    struct sigaction stop = { .sa_handler = request_stop };
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGHUP, &stop, NULL);
     pid_t keeper_pid = fork();
     if (keeper_pid < 0) die("fork: %s", strerror(errno));
     if (keeper_pid > 0) created.keeper = keeper_pid;
@@ -405,6 +423,12 @@ int main(int argc, char **argv) {
         keeper(&options, &isolation, root, go[0], messages[1]);
     }
     close(go[0]); close(messages[1]);
+    {
+        /* The launcher never reads standard input or writes standard output; the keeper holds them
+         * for the target. */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) { dup2(null, 0); dup2(null, 1); close(null); }
+    }
     fcntl(messages[0], F_SETFL, O_NONBLOCK);
     if (memory_guard_attach(&memory, keeper_pid) < 0) {
         note(&isolation, "could not join the memory cgroup: polling instead");
@@ -422,6 +446,7 @@ int main(int argc, char **argv) {
     struct rusage usage = {0};
     struct keeper_report report = { .target_status = -1 };
     double cpu_at_kill = -1;
+    bool stopped = false;
     for (;;) {
         double remaining = options.wall_seconds - seconds_since(&started);
         int timeout = remaining <= 0 ? 0 : remaining < 0.01 ? (int)(remaining * 1000) + 1 : 10;
@@ -434,9 +459,10 @@ int main(int argc, char **argv) {
         receive_messages(messages[0], &report);
         pid_t ended = wait4(keeper_pid, &keeper_status, WNOHANG, &usage);
         if (ended == keeper_pid) break;
-        if (limit != LIMIT_NONE) continue;
+        if (limit != LIMIT_NONE || stopped) continue;
         if (memory_guard_sample(&memory, keeper_pid)) limit = LIMIT_MEMORY;
         else if (seconds_since(&started) >= options.wall_seconds) limit = LIMIT_WALL;
+        else if (stop_requested) stopped = true;
         else continue;
         cpu_at_kill = children_cpu_seconds(keeper_pid);
         kill(keeper_pid, SIGKILL);
@@ -489,7 +515,8 @@ int main(int argc, char **argv) {
     if (report.setup_error[0]) { fputs("\"setupError\":", out); json_string(out, report.setup_error); fputc(',', out); }
     if (signaled) fprintf(out, "\"exitCode\":null,\"signal\":%d,", signal_number);
     else fprintf(out, "\"exitCode\":%d,\"signal\":null,", code);
-    fprintf(out, "\"wallSeconds\":%.6f,\"cpuSeconds\":%.6f,\"peakMemoryBytes\":%lld,", wall, cpu, memory.peak);
+    fprintf(out, "\"wallSeconds\":%.6f,\"cpuSeconds\":%.6f,\"peakMemoryBytes\":%lld,\"stopped\":%s,", wall, cpu, memory.peak,
+            stopped ? "true" : "false");
     if (limit) fprintf(out, "\"limitHit\":\"%s\",", limit_names[limit]); else fputs("\"limitHit\":null,", out);
     if (signaled && signal_number == SIGSYS) {
         const char *name = violation >= 0 ? syscall_name(violation) : NULL;

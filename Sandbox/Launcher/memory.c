@@ -120,9 +120,11 @@ static bool try_cgroup(struct memory_guard *guard, int version, pid_t launcher) 
     return true;
 }
 
-void memory_guard_init(struct memory_guard *guard, long long limit, pid_t launcher, char *notes, size_t notes_size) {
+void memory_guard_init(struct memory_guard *guard, long long limit, pid_t launcher, bool cgroup_allowed,
+                       char *notes, size_t notes_size) {
     memset(guard, 0, sizeof *guard);
     guard->limit = limit;
+    if (!cgroup_allowed) return;
     if (geteuid() == 0 && (try_cgroup(guard, 2, launcher) || try_cgroup(guard, 1, launcher))) return;
     size_t used = strlen(notes);
     snprintf(notes + used, notes_size - used, "%sno writable memory cgroup: memory is limited by polling resident memory every 10 ms",

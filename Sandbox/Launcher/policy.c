@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -28,8 +29,9 @@ static const char *const denied_always[] = {
     "execveat",
 };
 
-/* Denied in the run profile only: no new processes. */
-static const char *const denied_run[] = { "fork", "vfork" };
+/* Denied in the run profile only: no new processes, and no seccomp filter of the program's own
+ * (one that traps writes could hide ThreadSanitizer's reports and pass the end marker through). */
+static const char *const denied_run[] = { "fork", "vfork", "seccomp" };
 
 static int deny(scmp_filter_ctx ctx, const char *name, char *error, size_t error_size) {
     int number = seccomp_syscall_resolve_name(name);
@@ -82,6 +84,8 @@ int install_seccomp(enum profile profile, const char *exec_path, char *error, si
     if (profile == PROFILE_RUN) {
         for (size_t i = 0; i < sizeof denied_run / sizeof *denied_run; i++)
             if ((rc = deny(ctx, denied_run[i], error, error_size)) < 0) goto out;
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(prctl), 1,
+                                   SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP))) < 0) goto fail;
         /* clone only for threads. */
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
                                    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))) < 0) goto fail;

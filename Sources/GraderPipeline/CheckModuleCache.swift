@@ -12,11 +12,14 @@ public enum CheckSet: String, Sendable {
     case full
 }
 
-/// How a check module, and every submission linked with it, is compiled.
+/// How a submission's own code (its module and the subject's entry file) is compiled.
 public enum CheckBuild: String, Sendable {
     /// The build whose check outcomes are scored.
     case plain
-    /// `-sanitize=thread`: the race pass's build (SPEC §3), cached separately.
+    /// `-sanitize=thread`: the race pass's build (SPEC §3). Only the candidate's code is
+    /// instrumented: the subject runtime and adapter it links with are the plain build's (their
+    /// own accesses are not under test, and the runtime orders requests and storms for
+    /// ThreadSanitizer with pthread mutexes, which it intercepts whatever the caller).
     case threadSanitizer = "tsan"
 
     /// Flags for every Swift compile of this build.
@@ -25,36 +28,53 @@ public enum CheckBuild: String, Sendable {
     var submissionFlags: [String] { self == .threadSanitizer ? ["-gline-tables-only"] : [] }
 }
 
-/// A built check module: three static libraries and their interfaces, ready to link a submission
-/// against. The candidate's compile sees only `challengeDirectory`.
+/// A challenge's prebuilt modules for one check set: the subject's libraries, linked into each
+/// submission's subject binary (plain or ThreadSanitizer), and the driver executable, which holds
+/// the checks. Built once per grader version and toolchain.
+///
+/// Subject side (in the sandbox, beside the candidate's code): `Wire`, `SubjectRuntime`, the
+/// challenge's `Challenge` support module and its `ChallengeSubject` adapter module. Driver side
+/// (outside): `Wire`, `DriverKit`, `Challenge` and `ChallengeChecks` (the public and, for the full
+/// set, hidden checks), linked into `driver/driver`. The candidate's compile sees only `Challenge`
+/// (and `Wire`, which it is built on).
 public struct CheckModule: Sendable {
     public var directory: URL
-    public var build: CheckBuild = .plain
     public var suites: [String]
-    /// The challenge's adapter, pasted into each submission's generated entry file.
+    /// The challenge's adapter, pasted into each submission's generated subject entry file.
     public var adapterSource: String
     public var buildMilliseconds: Int
     public var cached: Bool
 
-    public var harnessDirectory: URL { directory.appendingPathComponent("harness") }
+    public var wireDirectory: URL { directory.appendingPathComponent("wire") }
+    public var runtimeDirectory: URL { directory.appendingPathComponent("runtime") }
     public var challengeDirectory: URL { directory.appendingPathComponent("challenge") }
-    public var checksDirectory: URL { directory.appendingPathComponent("checks") }
+    public var subjectDirectory: URL { directory.appendingPathComponent("subject") }
     public var sanitizerSupportDirectory: URL { directory.appendingPathComponent("sanitizer") }
-    /// What a submission links with, in order. The sanitizer support is an object, not an
-    /// archive member, so that its definitions always win over the shared library's.
-    public var libraries: [URL] {
-        [checksDirectory.appendingPathComponent("libChallengeChecks.a"),
-         harnessDirectory.appendingPathComponent("libHarnessKit.a"),
-         challengeDirectory.appendingPathComponent("libChallenge.a")]
+    public var driverKitDirectory: URL { directory.appendingPathComponent("driverkit") }
+    public var checksDirectory: URL { directory.appendingPathComponent("checks") }
+    /// The driver executable (never instrumented; the race pass uses it too).
+    public var driverExecutable: URL { directory.appendingPathComponent("driver/driver") }
+
+    /// Module folders the candidate's own compile may import from.
+    public var candidateImportDirectories: [URL] { [challengeDirectory, wireDirectory] }
+    /// Module folders the subject's entry file imports from.
+    public var subjectImportDirectories: [URL] { [subjectDirectory, runtimeDirectory, challengeDirectory, wireDirectory] }
+    /// What a submission's subject links with, in order. The sanitizer support is an object, not
+    /// an archive member, so that its definitions always win over the shared library's.
+    public func subjectLibraries(for build: CheckBuild) -> [URL] {
+        [subjectDirectory.appendingPathComponent("libChallengeSubject.a"),
+         runtimeDirectory.appendingPathComponent("libSubjectRuntime.a"),
+         challengeDirectory.appendingPathComponent("libChallenge.a"),
+         wireDirectory.appendingPathComponent("libWire.a")]
             + (build == .threadSanitizer ? [sanitizerSupportDirectory.appendingPathComponent("MutexAnnotations.o")] : [])
     }
 }
 
-/// Builds each challenge's check module once per grader version and toolchain, and reuses it.
+/// Builds each challenge's modules once per grader version and toolchain, and reuses them.
 ///
-/// Layout: `<cache>/<key>/` where the key hashes the toolchain version, the grader version and the
-/// check set. Builds happen in a temporary folder renamed into place, under an `flock`, so
-/// concurrent graders (processes or tasks) build a module once and never see half of one.
+/// Layout: `<cache>/<key>/` where the key hashes the toolchain version, the grader version, the
+/// check set and the build. Builds happen in a temporary folder renamed into place, under an
+/// `flock`, so concurrent graders (processes or tasks) build a module once and never see half of one.
 public struct CheckModuleCache: Sendable {
     public let cacheDirectory: URL
     public let toolchain: Toolchain
@@ -71,14 +91,13 @@ public struct CheckModuleCache: Sendable {
     /// Shared by every compile, so Glibc's and Foundation's clang modules are built once.
     public var clangModuleCache: URL { cacheDirectory.appendingPathComponent("clang-module-cache") }
 
-    public func module(for challenge: Challenge, set: CheckSet, graderVersion: String,
-                       build: CheckBuild = .plain) async throws -> CheckModule {
+    public func module(for challenge: Challenge, set: CheckSet, graderVersion: String) async throws -> CheckModule {
         let suites = challenge.manifest.publicSuites + (set == .full ? challenge.mapping?.suites ?? [] : [])
         if set == .full && challenge.mapping == nil { throw GraderFault.missingHiddenChecks(challenge.id) }
-        let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion, build: build)
+        let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion)
         let directory = cacheDirectory.appendingPathComponent(key)
-        let adapter = try String(contentsOf: challenge.directory.appendingPathComponent("Harness/Adapter.swift"), encoding: .utf8)
-        var module = CheckModule(directory: directory, build: build, suites: suites, adapterSource: adapter,
+        let adapter = try String(contentsOf: challenge.directory.appendingPathComponent("Adapter.swift"), encoding: .utf8)
+        var module = CheckModule(directory: directory, suites: suites, adapterSource: adapter,
                                  buildMilliseconds: 0, cached: true)
         let manager = FileManager.default
         if manager.fileExists(atPath: directory.appendingPathComponent("complete").path) { return module }
@@ -92,19 +111,12 @@ public struct CheckModuleCache: Sendable {
         let staging = cacheDirectory.appendingPathComponent("\(key).staging-\(getpid())")
         try? manager.removeItem(at: staging)
         defer { try? manager.removeItem(at: staging) }
-        var sources = try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("PublicTests"))
-        if set == .full { sources += try GraderVersion.swiftFiles(in: challenge.graderDirectory.appendingPathComponent("Checks")) }
-        let staged = CheckModule(directory: staging, build: build, suites: suites, adapterSource: adapter,
+        let staged = CheckModule(directory: staging, suites: suites, adapterSource: adapter,
                                  buildMilliseconds: 0, cached: false)
-        try await buildLibrary("HarnessKit", into: staged.harnessDirectory,
-                               sources: try GraderVersion.swiftFiles(in: layout.harnessKitDirectory), includes: [], build: build)
-        try await buildLibrary("Challenge", into: staged.challengeDirectory,
-                               sources: try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Support")),
-                               includes: [], build: build)
-        try await buildLibrary("ChallengeChecks", into: staged.checksDirectory, sources: sources,
-                               includes: [staged.harnessDirectory, staged.challengeDirectory], build: build)
-        if build == .threadSanitizer { try await buildSanitizerSupport(into: staged.sanitizerSupportDirectory) }
-        try await prewarmModuleCache(challenge: challenge, module: staged)
+        try await buildModules(challenge: challenge, set: set, into: staged)
+        for build in [CheckBuild.plain, .threadSanitizer] {
+            try await prewarmModuleCache(challenge: challenge, module: staged, build: build)
+        }
         module.buildMilliseconds = milliseconds(since: started)
         module.cached = false
         let record = "{\"graderVersion\":\"\(graderVersion)\",\"toolchain\":\"\(toolchain.version)\",\"buildMilliseconds\":\(module.buildMilliseconds)}\n"
@@ -114,16 +126,83 @@ public struct CheckModuleCache: Sendable {
         return module
     }
 
-    /// Compiles the challenge's starter, as a submission would be (in the same build), so that the
-    /// shared clang module cache holds every module a submission's compile imports: sandboxed
-    /// compiles only read it.
-    private func prewarmModuleCache(challenge: Challenge, module: CheckModule) async throws {
-        let work = module.directory.appendingPathComponent("prewarm")
+    /// Every module of `staged`, independent ones two at a time.
+    private func buildModules(challenge: Challenge, set: CheckSet, into staged: CheckModule) async throws {
+        let build = CheckBuild.plain
+        let vocabulary = try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Wire"))
+        try await buildLibrary("Wire", into: staged.wireDirectory, sources: try GraderVersion.swiftFiles(in: layout.wireDirectory),
+                               includes: [], build: build)
+        async let runtime: Void = buildLibrary(
+            "SubjectRuntime", into: staged.runtimeDirectory,
+            sources: try GraderVersion.swiftFiles(in: layout.subjectRuntimeDirectory), includes: [staged.wireDirectory], build: build)
+        try await buildLibrary("Challenge", into: staged.challengeDirectory,
+                               sources: try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Support")),
+                               includes: [staged.wireDirectory], build: build)
+        try await runtime
+        async let subject: Void = buildLibrary(
+            "ChallengeSubject", into: staged.subjectDirectory,
+            sources: try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("Subject")) + vocabulary,
+            includes: [staged.wireDirectory, staged.runtimeDirectory, staged.challengeDirectory], build: build)
+        try await buildSanitizerSupport(into: staged.sanitizerSupportDirectory)
+        try await buildLibrary("DriverKit", into: staged.driverKitDirectory,
+                               sources: try GraderVersion.swiftFiles(in: layout.driverKitDirectory),
+                               includes: [staged.wireDirectory], build: .plain)
+        try await subject
+        var checks = try GraderVersion.swiftFiles(in: challenge.directory.appendingPathComponent("PublicTests")) + vocabulary
+        if set == .full { checks += try GraderVersion.swiftFiles(in: challenge.graderDirectory.appendingPathComponent("Checks")) }
+        try await buildLibrary("ChallengeChecks", into: staged.checksDirectory, sources: checks,
+                               includes: [staged.wireDirectory, staged.driverKitDirectory, staged.challengeDirectory], build: .plain)
+        try await linkDriver(staged)
+    }
+
+    /// The driver executable: a generated entry running the suites' checks through `DriverMain`.
+    private func linkDriver(_ module: CheckModule) async throws {
+        let directory = module.driverExecutable.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let entry = directory.appendingPathComponent("DriverEntry.swift")
+        try Data(Self.driverEntrySource(suites: module.suites).utf8).write(to: entry)
+        var arguments = ["-parse-as-library", "-module-name", "DriverEntry", "-swift-version", "6", "-Onone",
+                         "-module-cache-path", clangModuleCache.path]
+        for include in [module.checksDirectory, module.driverKitDirectory, module.challengeDirectory, module.wireDirectory] {
+            arguments += ["-I", include.path]
+        }
+        arguments += [entry.path,
+                      module.checksDirectory.appendingPathComponent("libChallengeChecks.a").path,
+                      module.driverKitDirectory.appendingPathComponent("libDriverKit.a").path,
+                      module.challengeDirectory.appendingPathComponent("libChallenge.a").path,
+                      module.wireDirectory.appendingPathComponent("libWire.a").path,
+                      "-o", module.driverExecutable.path]
+        try await runTrustedBuild("driver", executable: toolchain.swiftc, arguments: arguments, in: directory)
+        try? FileManager.default.removeItem(at: entry)
+    }
+
+    static func driverEntrySource(suites: [String]) -> String {
+        let checks = suites.map { "ChallengeChecks.\($0).checks()" }.joined(separator: " + ")
+        return """
+            // Generated by the grader: the driver of one challenge's checks. Do not edit.
+            import ChallengeChecks
+            import DriverKit
+
+            @main
+            enum DriverEntry {
+                static func main() async {
+                    await DriverKit.DriverMain.run(checks: \(checks))
+                }
+            }
+
+            """
+    }
+
+    /// Compiles the challenge's starter, as a submission would be (in `build`), so that the shared
+    /// clang module cache holds every module a submission's compile imports: sandboxed compiles
+    /// only read it.
+    private func prewarmModuleCache(challenge: Challenge, module: CheckModule, build: CheckBuild) async throws {
+        let work = module.directory.appendingPathComponent("prewarm-\(build.rawValue)")
         defer { try? FileManager.default.removeItem(at: work) }
         let starter = try Data(contentsOf: challenge.directory.appendingPathComponent("Starter.swift"))
         let imports = Data("import Foundation\nimport Dispatch\nimport Synchronization\n".utf8)
         let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: clangModuleCache,
-                                          build: module.build)
+                                          build: build)
         let outcome = try await compiler.compile(
             files: [SubmittedFile(name: "Starter.swift", content: starter), SubmittedFile(name: "Imports.swift", content: imports)],
             module: module, entryTypeName: challenge.manifest.entryType, workDirectory: work)
@@ -146,18 +225,17 @@ public struct CheckModuleCache: Sendable {
         }
     }
 
-    func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String, build: CheckBuild = .plain) -> String {
-        let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)\n\(build.rawValue)".utf8))
-        let name = build == .plain ? set.rawValue : "\(set.rawValue)-\(build.rawValue)"
-        return "\(challenge.id)-\(name)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String) -> String {
+        let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)".utf8))
+        return "\(challenge.id)-\(set.rawValue)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Compiles `HarnessSanitizerSupport`'s C files (uninstrumented) into objects.
     private func buildSanitizerSupport(into directory: URL) async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let sources = try GraderVersion.sourceFiles(in: layout.harnessSanitizerSupportDirectory, extension: "c")
+        let sources = try GraderVersion.sourceFiles(in: layout.sanitizerSupportDirectory, extension: "c")
         guard !sources.isEmpty else {
-            throw GraderFault.checkModuleBuildFailed(module: "HarnessSanitizerSupport", output: "no C sources in \(layout.harnessSanitizerSupportDirectory.path)")
+            throw GraderFault.checkModuleBuildFailed(module: "HarnessSanitizerSupport", output: "no C sources in \(layout.sanitizerSupportDirectory.path)")
         }
         for source in sources {
             let object = directory.appendingPathComponent(source.deletingPathExtension().lastPathComponent + ".o")

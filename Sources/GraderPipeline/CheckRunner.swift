@@ -1,53 +1,69 @@
 import Foundation
 import GraderModel
 import GraderProcess
-import HarnessKit
+import Wire
 
-/// Runs a submission's checks, one process per check (SPEC §3).
+/// Runs a submission's checks: for each check, a driver process (the grader's code, holding the
+/// checks) and a subject process (the candidate's code) connected by a socket (SPEC §3, "The
+/// trust boundary").
 ///
-/// Each process gets a fresh random token on standard input; only a result line carrying that
-/// token counts (see `HarnessMain`). A process that ends without one crashed, exited early or was
-/// killed, and its check fails: exit statuses and printed text never decide a check. Exclusive
-/// (timing-sensitive) checks run first, alone; the others run `parallelism` at a time.
+/// Both run in sandboxes of their own (run profile). The subject's standard input is its end of
+/// the channel; the driver's standard output is the other end and its standard input is the
+/// control channel to the grader, which answers its meter requests from `/proc` and receives its
+/// report. The verdict is the driver's; how the subject ended (a signal, a limit, a forbidden
+/// system call) comes from the subject's sandbox verdict, and its CPU time and peak memory too.
+/// Nothing the subject writes is read by the grader except through the driver, and its exit status
+/// decides nothing. Exclusive (timing-sensitive) checks run first, alone; the others run
+/// `parallelism` at a time.
 public struct CheckRunner: Sendable {
-    /// Extra wall time beyond a check's own limit before the process is killed; the harness
+    /// Extra wall time beyond a check's own limit before the subject is killed; the driver
     /// normally reports `timeout` itself, with a diagnosis, at the limit.
     public static let killGraceSeconds: Double = 5
+    /// The driver's wall time beyond the check's budget: judging what the subject answered (a
+    /// linearizability search, say) is the driver's time, not the candidate's.
+    public static let driverAllowanceSeconds: Double = 20
+    /// Once the driver has ended, how long the subject has to leave (it leaves when its channel
+    /// closes) before it is stopped.
+    public static let subjectExitGraceSeconds = 0.5
     /// How much of a check's standard error a report keeps (the end, where crash messages are).
     public static let outputTailBytes = 4096
-    /// Memory of one check process (the cgroup's limit, or the polled resident size).
+    /// Memory of one subject process (the cgroup's limit, or the polled resident size).
     public static let memoryBytes: Int64 = 1 << 30
-    /// Largest file a check process may write; below its 64 MiB work directory, so filling the
-    /// disk ends with SIGXFSZ (a named limit) rather than an endless stream of ENOSPC.
+    /// Memory of one driver process (its linearizability search is bounded well below this).
+    public static let driverMemoryBytes: Int64 = 2 << 30
+    /// Largest file a subject may write; below its 64 MiB work directory, so filling the disk
+    /// ends with SIGXFSZ (a named limit) rather than an endless stream of ENOSPC.
     public static let fileSizeBytes: Int64 = 16 << 20
 
     public let runner: any ProcessRunner
     public let parallelism: Int
-    /// What a check binary reads besides itself: the Swift runtime libraries.
+    /// What the binaries read besides themselves: the Swift runtime libraries.
     public let runtimePaths: [String]
-    /// How each check process is started (the race pass changes these).
+    /// How each check's processes are started (the race pass changes these).
     public var settings: Settings
 
-    /// How each check process is started, beyond the check's own definition.
+    /// How each check's processes are started, beyond the check's own definition.
     public struct Settings: Sendable {
-        /// Added to the process's environment.
-        public var environment: [String: String] = [:]
-        /// Added to `run <id> --budget-ms <n>`.
-        public var arguments: [String] = []
+        /// Added to the subject's environment.
+        public var subjectEnvironment: [String: String] = [:]
         public var memoryBytes: Int64 = CheckRunner.memoryBytes
-        /// Cap on each captured stream (its head and tail are kept).
+        /// Cap on each captured stream of the subject (its head and tail are kept).
         public var outputBytes = 256 * 1024
         /// The check's budget is its own limit times this.
         public var budgetFactor: Double = 1
+        /// Ask each subject, after its check, to write a fresh nonce last on its standard error.
+        public var endMarkers = false
 
         public init() {}
     }
 
-    /// One check process: its outcome, and the raw result when the process ran.
+    /// One check's processes: its outcome, and what the race pass reads.
     public struct Execution: Sendable {
         public var outcome: CheckOutcome
-        public var result: ProcessResult?
-        public var token: String
+        public var subject: ProcessResult?
+        public var report: DriverReport?
+        /// The nonce the subject was asked to write last on its standard error.
+        public var endMarker: String?
     }
 
     public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String], settings: Settings = Settings()) {
@@ -57,18 +73,18 @@ public struct CheckRunner: Sendable {
         self.settings = settings
     }
 
-    public func run(_ checks: [CheckDefinition], binary: URL, workDirectory: URL,
+    public func run(_ checks: [CheckDefinition], subject: URL, driver: URL, workDirectory: URL,
                     progress: @escaping @Sendable (CheckOutcome) -> Void) async -> [CheckOutcome] {
-        await execute(checks, binary: binary, workDirectory: workDirectory, progress: progress).map(\.outcome)
+        await execute(checks, subject: subject, driver: driver, workDirectory: workDirectory, progress: progress).map(\.outcome)
     }
 
     /// Runs `checks`, exclusive ones first and alone, then the rest `parallelism` at a time;
     /// returns their executions in the order of `checks`.
-    public func execute(_ checks: [CheckDefinition], binary: URL, workDirectory: URL,
+    public func execute(_ checks: [CheckDefinition], subject: URL, driver: URL, workDirectory: URL,
                         progress: @escaping @Sendable (CheckOutcome) -> Void) async -> [Execution] {
         var executions: [String: Execution] = [:]
         for check in checks where check.exclusive {
-            let execution = await execute(check, binary: binary, workDirectory: workDirectory)
+            let execution = await execute(check, subject: subject, driver: driver, workDirectory: workDirectory)
             progress(execution.outcome)
             executions[check.id] = execution
         }
@@ -79,7 +95,7 @@ public struct CheckRunner: Sendable {
                 guard next < shared.count else { return }
                 let check = shared[next]
                 next += 1
-                group.addTask { await self.execute(check, binary: binary, workDirectory: workDirectory) }
+                group.addTask { await self.execute(check, subject: subject, driver: driver, workDirectory: workDirectory) }
             }
             for _ in 0..<parallelism { startNext() }
             while let execution = await group.next() {
@@ -91,114 +107,148 @@ public struct CheckRunner: Sendable {
         return checks.compactMap { executions[$0.id] }
     }
 
-    func execute(_ check: CheckDefinition, binary: URL, workDirectory: URL) async -> Execution {
-        let token = Self.makeToken()
-        let directory = workDirectory.appendingPathComponent("run-\(check.id)")
+    func execute(_ check: CheckDefinition, subject: URL, driver: URL, workDirectory: URL) async -> Execution {
         let budgetSeconds = check.timeoutSeconds * settings.budgetFactor
         var limited = check
         limited.timeoutSeconds = budgetSeconds
+        let nonce = settings.endMarkers ? Self.makeToken() : nil
+        func failed(_ message: String) -> Execution {
+            Execution(outcome: CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
+                                            durationMs: 0, message: message),
+                      subject: nil, report: nil, endMarker: nonce)
+        }
+        let directory = workDirectory.appendingPathComponent("run-\(check.id)")
+        let subjectDirectory = directory.appendingPathComponent("subject")
+        let driverDirectory = directory.appendingPathComponent("driver")
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": directory.path,
-                               "TMPDIR": directory.path, "LANG": "C.UTF-8"].merging(settings.environment) { $1 }
-            let result = try await runner.run(ProcessRequest(
-                executable: binary.path,
-                arguments: ["run", check.id, "--budget-ms", String(Int(budgetSeconds * 1000))] + settings.arguments,
-                environment: environment,
-                workingDirectory: directory.path,
-                standardInput: Array("\(token)\n".utf8),
-                profile: .run,
-                limits: ProcessLimits(wallSeconds: budgetSeconds + Self.killGraceSeconds, outputBytes: settings.outputBytes,
-                                      memoryBytes: settings.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
-                readablePaths: [binary.path] + runtimePaths))
-            return Execution(outcome: Self.outcome(of: limited, result: result, token: token), result: result, token: token)
+            for folder in [subjectDirectory, driverDirectory] {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            }
         } catch {
-            return Execution(outcome: CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
-                                                   durationMs: 0, message: "the grader could not start the check: \(error)"),
-                             result: nil, token: token)
+            return failed("the grader could not prepare the check's folders: \(error)")
+        }
+        guard let channel = Self.socketPair(), let control = Self.socketPair() else {
+            return failed("the grader could not create the check's channels: errno \(errno)")
+        }
+        let subjectHandle = ProcessHandle()
+        let sandboxed = runner.startsThroughLauncher
+        let server = ControlChannelServer(descriptor: control.1) {
+            guard let started = subjectHandle.processID,
+                  let program = ProcessProbe.program(startedAs: started, sandboxed: sandboxed),
+                  let reading = ProcessProbe.read(program) else {
+                return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
+            }
+            return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros)
+        }
+        server.start()
+
+        let environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        let subjectRequest = ProcessRequest(
+            executable: subject.path, arguments: [],
+            environment: environment.merging(["HOME": subjectDirectory.path, "TMPDIR": subjectDirectory.path]) { $1 }
+                .merging(settings.subjectEnvironment) { $1 },
+            workingDirectory: subjectDirectory.path, profile: .run,
+            limits: ProcessLimits(wallSeconds: budgetSeconds + Self.killGraceSeconds, outputBytes: settings.outputBytes,
+                                  memoryBytes: settings.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
+            readablePaths: [subject.path] + runtimePaths,
+            channel: ProcessChannel(input: channel.0), handle: subjectHandle)
+        var driverArguments = ["run", check.id, "--budget-ms", String(Int(budgetSeconds * 1000))]
+        if let nonce { driverArguments += ["--end-marker", nonce] }
+        var driverLimits = ProcessLimits(wallSeconds: budgetSeconds + Self.driverAllowanceSeconds + Self.killGraceSeconds,
+                                         memoryBytes: Self.driverMemoryBytes, fileSizeBytes: Self.fileSizeBytes)
+        driverLimits.pollMemory = true
+        let driverRequest = ProcessRequest(
+            executable: driver.path, arguments: driverArguments,
+            environment: environment.merging(["HOME": driverDirectory.path, "TMPDIR": driverDirectory.path]) { $1 },
+            workingDirectory: driverDirectory.path, profile: .run,
+            limits: driverLimits,
+            readablePaths: [driver.path] + runtimePaths,
+            channel: ProcessChannel(input: control.0, output: channel.1))
+
+        async let subjectRun = Self.capture { try await runner.run(subjectRequest) }
+        async let driverRun = Self.capture { try await runner.run(driverRequest) }
+        let driverResult = await driverRun
+        // The driver has ended and closed its end of the channel: the subject leaves on its own,
+        // or is stopped (say, its threads are stuck in the candidate's code).
+        let stopper = Task {
+            try await Task.sleep(for: .seconds(Self.subjectExitGraceSeconds))
+            subjectHandle.stop()
+        }
+        let subjectResult = await subjectRun
+        stopper.cancel()
+        let (report, problem) = await server.finish()
+
+        switch (subjectResult, driverResult) {
+        case (.failure(let error), _):
+            return failed("the grader could not start the subject: \(error)")
+        case (_, .failure(let error)):
+            return failed("the grader could not start the driver: \(error)")
+        case (.success(let subjectProcess), .success(let driverProcess)):
+            var outcome = Self.outcome(of: limited, subject: subjectProcess, report: report)
+            outcome.durationMs = Int((driverProcess.wallSeconds * 1000).rounded())
+            if report == nil || problem != nil {
+                outcome.status = .error
+                outcome.message = "the driver gave no verdict (\(problem ?? "it ended \(driverProcess.termination)"))"
+                    + Self.crashLine(String(decoding: driverProcess.standardError, as: UTF8.self))
+            }
+            return Execution(outcome: outcome, subject: subjectProcess, report: report, endMarker: nonce)
         }
     }
 
-    /// Maps a finished process onto the check's outcome.
-    static func outcome(of check: CheckDefinition, result: ProcessResult, token: String) -> CheckOutcome {
-        let durationMs = Int((result.wallSeconds * 1000).rounded())
-        let output = tail(result.standardError)
-        var outcome = CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .crash,
-                                   durationMs: durationMs, message: "", output: output,
-                                   cpuMs: result.cpuSeconds.map { Int($0 * 1000) }, peakMemoryBytes: result.peakMemoryBytes)
-        let (reports, phases, forged) = authenticatedLines(in: result.standardOutput, token: token, check: check.id)
-        outcome.phase = phases.last
-        if reports.count > 1 {
-            outcome.status = .fail
-            outcome.message = "more than one authenticated result was written: the result channel was tampered with"
-            return outcome
-        }
-        if let report = reports.first {
-            switch report.status {
-            case .pass: outcome.status = .pass
-            case .fail: outcome.status = .fail
-            case .timeout: outcome.status = .timeout
-            case .error: outcome.status = .error
-            }
-            outcome.message = report.message
-            outcome.evidence = report.evidence
-            outcome.phase = report.phase ?? outcome.phase
-            outcome.cpuMs = outcome.cpuMs ?? Int(report.cpuMicros / 1000)
-            outcome.peakMemoryBytes = outcome.peakMemoryBytes ?? report.maxResidentBytes
-            return outcome
-        }
-        if forged > 0 {
-            outcome.evidence.append("\(forged) result line(s) without the secret token were ignored (forged or corrupted)")
-        }
-        if result.isolation?.seccomp == true, result.termination == .signaled(SIGSYS) {
+    static func capture<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// A connected pair of stream sockets, close-on-exec (each end is handed to one process).
+    static func socketPair() -> (Int32, Int32)? {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else { return nil }
+        return (pair[0], pair[1])
+    }
+
+    /// Maps the driver's report and how the subject ended onto the check's outcome.
+    static func outcome(of check: CheckDefinition, subject: ProcessResult, report: DriverReport?) -> CheckOutcome {
+        let output = tail(subject.standardError)
+        var outcome = CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
+                                   durationMs: Int((subject.wallSeconds * 1000).rounded()), message: "",
+                                   evidence: report?.evidence ?? [], output: output,
+                                   cpuMs: subject.cpuSeconds.map { Int($0 * 1000) }, peakMemoryBytes: subject.peakMemoryBytes,
+                                   phase: report?.phase)
+        if subject.isolation?.seccomp == true, subject.termination == .signaled(SIGSYS) {
             // Under the sandbox's filter SIGSYS is its kill; the kernel's audit log names the call
-            // unless it was rate-limited (the launcher then cannot tell which it was).
+            // unless it was rate-limited (the launcher then cannot tell which it was). Whatever the
+            // driver concluded, the subject tried something forbidden.
             outcome.status = .sandboxViolation
             outcome.message = "stopped by the sandbox: forbidden system call "
-                + (result.violatingSyscall.map { "`\($0)`" } ?? "(not named: the kernel's audit log did not record it)")
-        } else if let limit = result.limitHit {
-            outcome.status = limit == .wallTime ? .timeout : .crash
-            outcome.message = limit == .wallTime
-                ? "killed after \(formatSeconds(result.wallSeconds)) (the check's limit is \(formatSeconds(check.timeoutSeconds)))"
-                : "killed: the \(limit.rawValue) limit was exceeded"
-        } else {
-            switch result.termination {
+                + (subject.violatingSyscall.map { "`\($0)`" } ?? "(not named: the kernel's audit log did not record it)")
+            return outcome
+        }
+        guard let report else { return outcome }
+        switch report.status {
+        case .pass: outcome.status = .pass
+        case .fail: outcome.status = .fail
+        case .timeout: outcome.status = .timeout
+        case .error: outcome.status = .error
+        case .subjectEnded:
+            outcome.status = .crash
+            let during = report.message.isEmpty ? "" : " (\(report.message))"
+            if let limit = subject.limitHit, !subject.stopped {
+                outcome.status = limit == .wallTime ? .timeout : .crash
+                outcome.message = limit == .wallTime
+                    ? "killed after \(formatSeconds(subject.wallSeconds)) (the check's limit is \(formatSeconds(check.timeoutSeconds)))"
+                    : "killed: the \(limit.rawValue) limit was exceeded" + during
+                return outcome
+            }
+            switch subject.termination {
             case .signaled(let signal):
-                outcome.message = "crashed (signal \(signal), \(signalName(signal)))" + crashLine(output)
+                outcome.message = "crashed (signal \(signal), \(signalName(signal)))" + crashLine(output) + during
             case .exited(let code):
-                outcome.message = "the process exited with status \(code) before the check finished" + crashLine(output)
+                outcome.message = "the process exited with status \(code) before the check finished" + crashLine(output) + during
             }
+            return outcome
         }
+        outcome.message = report.message
         return outcome
-    }
-
-    /// The result lines and phase markers carrying this process's token and check id, in order,
-    /// and how many marked lines lacked them.
-    static func authenticatedLines(in output: [UInt8], token: String, check: String)
-        -> (reports: [CheckReport], phases: [String], forged: Int) {
-        var reports: [CheckReport] = []
-        var phases: [String] = []
-        var forged = 0
-        let decoder = JSONDecoder()
-        for line in output.split(separator: UInt8(ascii: "\n")) {
-            let text = String(decoding: line, as: UTF8.self)
-            if let range = text.range(of: CheckReport.marker) {
-                if let report = try? decoder.decode(CheckReport.self, from: Data(text[range.upperBound...].utf8)),
-                   report.token == token, report.check == check {
-                    reports.append(report)
-                } else {
-                    forged += 1
-                }
-            } else if let range = text.range(of: CheckPhase.marker) {
-                if let marker = try? decoder.decode(CheckPhase.self, from: Data(text[range.upperBound...].utf8)),
-                   marker.token == token, marker.check == check {
-                    phases.append(marker.phase)
-                } else {
-                    forged += 1
-                }
-            }
-        }
-        return (reports, phases, forged)
     }
 
     /// 256 random bits as hex.
@@ -244,4 +294,9 @@ extension String {
     func leftPadded(to length: Int) -> String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
     }
+}
+
+/// "2.5 s" / "300 ms".
+func formatSeconds(_ seconds: Double) -> String {
+    seconds >= 1 ? "\((seconds * 10).rounded() / 10) s" : "\(Int((seconds * 1000).rounded())) ms"
 }

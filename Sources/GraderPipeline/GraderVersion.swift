@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 
 /// The grader version recorded with every grading: a release number plus a fingerprint of
-/// everything that decides a challenge's grade (HarnessKit and its sanitizer support, the
-/// challenge's support module, public checks, adapter, rubric, the hidden checks and mapping). Editing any of them changes the
+/// everything that decides a challenge's grade (the channel's format, the driver kit, the subject
+/// runtime and its sanitizer support; the challenge's support module, vocabulary, subject module,
+/// adapter, public checks, rubric; the hidden checks and mapping). Editing any of them changes the
 /// version, which keys the check-module cache and tells a regrade that the grader changed.
 public enum GraderVersion {
     public static let release = "0.1.0"
@@ -14,12 +15,15 @@ public enum GraderVersion {
 
     /// The first 12 hex digits of a SHA-256 over the relevant files' paths and bytes.
     public static func fingerprint(for challenge: Challenge, layout: ProjectLayout) throws -> String {
-        var files = try swiftFiles(in: layout.harnessKitDirectory)
-        files += try sourceFiles(in: layout.harnessSanitizerSupportDirectory, extension: "c")
-        for folder in ["Support", "PublicTests", "Harness"] {
+        var files: [URL] = []
+        for directory in [layout.wireDirectory, layout.driverKitDirectory, layout.subjectRuntimeDirectory] {
+            files += try swiftFiles(in: directory)
+        }
+        files += try sourceFiles(in: layout.sanitizerSupportDirectory, extension: "c")
+        for folder in ["Support", "Wire", "Subject", "PublicTests"] {
             files += try swiftFiles(in: challenge.directory.appendingPathComponent(folder))
         }
-        files += ["challenge.json", "rubric.json"].map { challenge.directory.appendingPathComponent($0) }
+        files += ["Adapter.swift", "challenge.json", "rubric.json"].map { challenge.directory.appendingPathComponent($0) }
         if challenge.mapping != nil {
             files.append(challenge.graderDirectory.appendingPathComponent("checks.json"))
             files += try swiftFiles(in: challenge.graderDirectory.appendingPathComponent("Checks"))

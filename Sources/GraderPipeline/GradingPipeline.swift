@@ -192,7 +192,7 @@ public struct GradingPipeline: Sendable {
             let done = Atomic<Int>(0)
             let outcomes = await CheckRunner(runner: runner, parallelism: parallelism,
                                              runtimePaths: [toolchain.runtimeLibraryDirectory]).run(
-                checks, binary: binary, workDirectory: workDirectory
+                checks, subject: binary, driver: module.driverExecutable, workDirectory: workDirectory
             ) { outcome in
                 progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
             }
@@ -205,8 +205,8 @@ public struct GradingPipeline: Sendable {
                                        module: module)
             if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass {
                 try await runRacePass(definition, mapping: mapping, files: files, challenge: challenge, checks: checks,
-                                      graderVersion: graderVersion, workDirectory: workDirectory, into: &checked,
-                                      progress: progress)
+                                      graderVersion: graderVersion, driver: module.driverExecutable,
+                                      workDirectory: workDirectory, into: &checked, progress: progress)
             }
             return checked
         }
@@ -216,8 +216,8 @@ public struct GradingPipeline: Sendable {
     /// concurrent check reached its concurrent phase (the rehearsal before it is single-threaded
     /// and deterministic, so an instrumented run would not reach it either).
     private func runRacePass(_ definition: RacePassDefinition, mapping: CheckMapping, files: [SubmittedFile],
-                             challenge: Challenge, checks: [CheckDefinition], graderVersion: String, workDirectory: URL,
-                             into checked: inout CheckedFiles,
+                             challenge: Challenge, checks: [CheckDefinition], graderVersion: String, driver: URL,
+                             workDirectory: URL, into checked: inout CheckedFiles,
                              progress: @escaping @Sendable (GradingEvent) -> Void) async throws {
         let concurrent = checks.filter(\.concurrent)
         guard !concurrent.isEmpty else { return }
@@ -229,7 +229,7 @@ public struct GradingPipeline: Sendable {
             progress(.racePass(checks: concurrent.count))
             race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
                                       cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
-                .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion,
+                .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion, driver: driver,
                      workDirectory: workDirectory.appendingPathComponent("race"))
             progress(.racePassFinished(race.outcome))
         } else {

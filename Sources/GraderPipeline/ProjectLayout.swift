@@ -1,10 +1,10 @@
 import Foundation
 
-/// Where the grader finds its challenge material: `Challenges/`, `Graders/` and the HarnessKit
-/// sources (compiled into each check module).
+/// Where the grader finds its challenge material: `Challenges/`, `Graders/`, and the sources of
+/// the modules it compiles into every driver and subject (`Wire`, `DriverKit`, `SubjectRuntime`).
 ///
 /// Found from `GRADER_ROOT`, else by walking up from the executable, else from the working
-/// directory, to the first folder holding `Challenges/` and `Sources/HarnessKit/`.
+/// directory, to the first folder holding `Challenges/` and `Sources/DriverKit/`.
 public struct ProjectLayout: Sendable, Equatable {
     public var root: URL
 
@@ -12,9 +12,14 @@ public struct ProjectLayout: Sendable, Equatable {
 
     public var challengesDirectory: URL { root.appendingPathComponent("Challenges") }
     public var gradersDirectory: URL { root.appendingPathComponent("Graders") }
-    public var harnessKitDirectory: URL { root.appendingPathComponent("Sources/HarnessKit") }
-    /// C sources linked into the race pass's check binaries (ThreadSanitizer annotations).
-    public var harnessSanitizerSupportDirectory: URL { root.appendingPathComponent("Sources/HarnessSanitizerSupport") }
+    /// The channel's format, compiled into both sides.
+    public var wireDirectory: URL { root.appendingPathComponent("Sources/Wire") }
+    /// The subject's runtime (inside the sandbox).
+    public var subjectRuntimeDirectory: URL { root.appendingPathComponent("Sources/SubjectRuntime") }
+    /// What checks are written with, and the driver's entry point (outside the sandbox).
+    public var driverKitDirectory: URL { root.appendingPathComponent("Sources/DriverKit") }
+    /// C sources linked into the race pass's subject binaries (ThreadSanitizer annotations).
+    public var sanitizerSupportDirectory: URL { root.appendingPathComponent("Sources/HarnessSanitizerSupport") }
 
     public func challengeDirectory(_ id: String) -> URL { challengesDirectory.appendingPathComponent(id) }
     public func graderDirectory(_ id: String) -> URL { gradersDirectory.appendingPathComponent(id) }
@@ -42,7 +47,7 @@ public struct ProjectLayout: Sendable, Equatable {
 
     var looksValid: Bool {
         let manager = FileManager.default
-        return manager.fileExists(atPath: challengesDirectory.path) && manager.fileExists(atPath: harnessKitDirectory.path)
+        return manager.fileExists(atPath: challengesDirectory.path) && manager.fileExists(atPath: driverKitDirectory.path)
     }
 }
 
@@ -52,7 +57,7 @@ public enum LayoutError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidRoot(let path): "GRADER_ROOT=\(path) does not hold Challenges/ and Sources/HarnessKit/"
+        case .invalidRoot(let path): "GRADER_ROOT=\(path) does not hold Challenges/ and Sources/DriverKit/"
         case .notFound: "cannot find the grader's Challenges/ folder; set GRADER_ROOT to the project checkout"
         }
     }

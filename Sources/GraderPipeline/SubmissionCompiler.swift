@@ -2,14 +2,17 @@ import Foundation
 import GraderModel
 import GraderProcess
 
-/// Compiles one submission into a check binary, in two steps (SPEC §3):
+/// Compiles one submission into its subject binary, in two steps (SPEC §3):
 ///
 /// 1. the candidate's files alone, as module `CandidateSubmission`, in Swift 5 mode with
-///    `-strict-concurrency=complete` and `-enable-testing`, seeing only the `Challenge` module (not
-///    HarnessKit, not the checks): a failure is `compile_error`;
-/// 2. a generated entry file (imports, the challenge's adapter, `@main`) compiled and linked with
-///    the cached check module: a failure means the candidate's declarations do not fit the
-///    contract, `contract_mismatch`.
+///    `-strict-concurrency=complete` and `-enable-testing`, seeing only the `Challenge` module (and
+///    `Wire`, which it is built on; never the checks, the driver or the subject runtime): a failure
+///    is `compile_error`;
+/// 2. a generated entry file (imports, the challenge's adapter, `@main` running the subject
+///    runtime) compiled and linked with the cached subject libraries: a failure means the
+///    candidate's declarations do not fit the contract, `contract_mismatch`.
+///
+/// The subject binary holds nothing hidden: the checks live in the driver, built separately.
 public struct SubmissionCompiler: Sendable {
     public static let candidateModule = "CandidateSubmission"
     /// Wall-clock limit of each compile step (a legitimate one takes well under a second; a
@@ -24,7 +27,7 @@ public struct SubmissionCompiler: Sendable {
     /// compile, which ``compile(files:module:entryTypeName:workDirectory:)`` attributes.
     public let clangModuleCache: URL
     public let compileLimitSeconds: Double
-    /// Plain, or the race pass's ThreadSanitizer build (which links with a module of that build).
+    /// Plain, or the race pass's ThreadSanitizer build of the candidate's code.
     public let build: CheckBuild
 
     public init(toolchain: Toolchain, runner: any ProcessRunner, clangModuleCache: URL,
@@ -44,12 +47,9 @@ public struct SubmissionCompiler: Sendable {
                               concurrencyWarnings: [CompilerDiagnostic], milliseconds: Int)
     }
 
-    /// Compiles `files` in `workDirectory` (which it fills with `src/`, `module/`, `entry/`, `checks`).
+    /// Compiles `files` in `workDirectory` (which it fills with `src/`, `module/`, `entry/`, `subject`).
     public func compile(files: [SubmittedFile], module: CheckModule, entryTypeName: String,
                         workDirectory: URL) async throws -> Outcome {
-        guard module.build == build else {
-            throw GraderFault.io("a \(build.rawValue) compile was given a \(module.build.rawValue) check module")
-        }
         let manager = FileManager.default
         let sources = workDirectory.appendingPathComponent("src")
         let candidateModule = workDirectory.appendingPathComponent("module")
@@ -69,10 +69,11 @@ public struct SubmissionCompiler: Sendable {
         let candidate = try await swiftc(build.swiftFlags + build.submissionFlags + [
             "-parse-as-library", "-module-name", Self.candidateModule, "-swift-version", "5",
             "-strict-concurrency=complete", "-enable-testing", "-O", "-wmo",
-            "-module-cache-path", clangModuleCache.path, "-I", module.challengeDirectory.path,
+            "-module-cache-path", clangModuleCache.path,
+        ] + module.candidateImportDirectories.flatMap { ["-I", $0.path] } + [
             "-c", "-emit-module", "-emit-module-path", candidateModule.appendingPathComponent("\(Self.candidateModule).swiftmodule").path,
             "-o", objectFile.path,
-        ] + files.map(\.name), in: sources, readable: [module.challengeDirectory.path, clangModuleCache.path])
+        ] + files.map(\.name), in: sources, readable: module.candidateImportDirectories.map(\.path) + [clangModuleCache.path])
         let candidateMilliseconds = milliseconds(since: candidateStarted)
         let candidateOutput = String(decoding: candidate.standardError + candidate.standardOutput, as: UTF8.self)
         let (warnings, concurrencyWarnings) = CompilerDiagnostics.warnings(in: candidateOutput, candidateFiles: Set(files.map(\.name)))
@@ -98,17 +99,18 @@ public struct SubmissionCompiler: Sendable {
         let entryStarted = ContinuousClock.now
         let entryFile = entry.appendingPathComponent("Entry.swift")
         try Data(Self.entrySource(module: module).utf8).write(to: entryFile)
-        let binary = workDirectory.appendingPathComponent("checks")
-        // -Onone: the entry is glue. The candidate's code and the checks are optimised in their own
-        // modules, and the checks drive the cache through existentials; optimising the entry only
-        // specialises the suites' generic entry points into it (~70 ms of a ~0.5 s compile).
+        let binary = workDirectory.appendingPathComponent("subject")
+        // -Onone: the entry is glue. The candidate's code and the challenge's subject module are
+        // optimised in their own modules, and the subject module drives the cache through
+        // existentials; optimising the entry would only specialise generic entry points into it.
         let link = try await swiftc(build.swiftFlags + [
-            "-parse-as-library", "-module-name", "GradingEntry", "-swift-version", "6", "-Onone",
-            "-module-cache-path", clangModuleCache.path,
-            "-I", candidateModule.path, "-I", module.checksDirectory.path, "-I", module.harnessDirectory.path,
-            "-I", module.challengeDirectory.path,
+            "-parse-as-library", "-module-name", "SubjectEntry", "-swift-version", "6", "-Onone",
+            "-module-cache-path", clangModuleCache.path, "-I", candidateModule.path,
+        ] + module.subjectImportDirectories.flatMap { ["-I", $0.path] } + [
             "Entry.swift", objectFile.path,
-        ] + module.libraries.map(\.path) + ["-o", binary.path], in: entry, readable: [module.directory.path, clangModuleCache.path])
+        ] + module.subjectLibraries(for: build).map(\.path) + ["-o", binary.path], in: entry,
+           readable: module.subjectImportDirectories.map(\.path) + [clangModuleCache.path]
+               + (build == .threadSanitizer ? [module.sanitizerSupportDirectory.path] : []))
         let entryMilliseconds = milliseconds(since: entryStarted)
         guard link.succeeded else {
             let output = CompilerDiagnostics.sanitize(String(decoding: link.standardError + link.standardOutput, as: UTF8.self),
@@ -130,24 +132,23 @@ public struct SubmissionCompiler: Sendable {
         output.contains(".pcm") && (output.contains("Permission denied") || output.contains("Read-only file system"))
     }
 
-    /// The generated entry file: imports, the challenge's adapter (which defines `checkSubject`),
-    /// and `@main` running the suites' checks.
+    /// The generated entry file: imports, the challenge's adapter (which defines
+    /// `subjectHandler`), and `@main` running the subject runtime with it.
     static func entrySource(module: CheckModule) -> String {
         // Module-qualified: the candidate's types are imported too and may reuse any unqualified name.
-        let suites = module.suites.map { "ChallengeChecks.\($0).checks(checkSubject)" }.joined(separator: " + ")
-        return """
+        """
             // Generated by the grader for one submission. Do not edit.
             @testable import \(candidateModule)
             import Challenge
-            import ChallengeChecks
-            import HarnessKit
+            import ChallengeSubject
+            import SubjectRuntime
 
             \(module.adapterSource)
 
             @main
-            enum GradingEntry {
+            enum SubjectEntry {
                 static func main() async {
-                    await HarnessKit.HarnessMain.run(checks: \(suites))
+                    await SubjectRuntime.SubjectMain.run(subjectHandler)
                 }
             }
 

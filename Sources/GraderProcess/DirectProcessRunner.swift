@@ -20,7 +20,18 @@ import SystemPackage
 public struct DirectProcessRunner: ProcessRunner {
     public init() {}
 
+    /// How the process is stopped when its ``ProcessHandle`` asks: a signal to the process alone,
+    /// or SIGKILL to its whole process group (the default).
+    public enum StopMode: Sendable {
+        case killGroup
+        case signal(Int32)
+    }
+
     public func run(_ request: ProcessRequest) async throws -> ProcessResult {
+        try await run(request, stopMode: .killGroup)
+    }
+
+    public func run(_ request: ProcessRequest, stopMode: StopMode) async throws -> ProcessResult {
         let state = RunState()
         let clock = ContinuousClock()
         let started = clock.now
@@ -31,28 +42,23 @@ public struct DirectProcessRunner: ProcessRunner {
             return options
         }()
         let cap = request.limits.outputBytes
+        let handle = request.handle
+        let onStart: @Sendable (Int32) -> Void = { pid in
+            state.processGroup.withLock { $0 = pid }
+            handle?.started(processID: pid) {
+                switch stopMode {
+                case .killGroup: kill(-pid, SIGKILL)
+                case .signal(let number): kill(pid, number)
+                }
+            }
+        }
+        defer { handle?.ended() }
 
-        let execution: ExecutionResult<(Captured, Captured), SequenceOutput, SequenceOutput>
+        let outcome: (Termination, Captured, Captured)
         do {
-            execution = try await withThrowingTaskGroup(
-                of: ExecutionResult<(Captured, Captured), SequenceOutput, SequenceOutput>?.self
-            ) { group in
+            outcome = try await withThrowingTaskGroup(of: (Termination, Captured, Captured)?.self) { group in
                 group.addTask {
-                    try await Subprocess.run(
-                        .path(FilePath(request.executable)),
-                        arguments: Arguments(request.arguments),
-                        environment: .custom(request.environment.map { Array("\($0.key)=\($0.value)\0".utf8) }),
-                        workingDirectory: FilePath(request.workingDirectory),
-                        platformOptions: options,
-                        input: .array(request.standardInput),
-                        output: .sequence,
-                        error: .sequence
-                    ) { execution in
-                        state.processGroup.withLock { $0 = execution.processIdentifier.value }
-                        async let output = Captured.drain(execution.standardOutput, cap: cap)
-                        async let error = Captured.drain(execution.standardError, cap: cap)
-                        return try await (output, error)
-                    }
+                    try await Self.launch(request, options: options, cap: cap, onStart: onStart)
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(request.limits.wallSeconds))
@@ -74,18 +80,63 @@ public struct DirectProcessRunner: ProcessRunner {
         // Whatever the process left behind in its group (it was the session leader) goes too.
         state.killGroup()
 
-        let termination: ProcessResult.Termination
-        switch execution.terminationStatus {
-        case .exited(let code): termination = .exited(code)
-        case .signaled(let signal): termination = .signaled(signal)
-        }
-        let (output, error) = execution.closureResult
+        let (termination, output, error) = outcome
         return ProcessResult(
             termination: termination,
             standardOutput: output.bytes, standardOutputTruncated: output.truncated,
             standardError: error.bytes, standardErrorTruncated: error.truncated,
             wallSeconds: Self.seconds(clock.now - started),
             limitHit: state.timedOut.load(ordering: .acquiring) ? .wallTime : nil)
+    }
+
+    typealias Termination = ProcessResult.Termination
+
+    /// Starts the process with its standard streams as the request says, and waits for it.
+    private static func launch(_ request: ProcessRequest, options: PlatformOptions, cap: Int,
+                               onStart: @escaping @Sendable (Int32) -> Void) async throws -> (Termination, Captured, Captured) {
+        let executable = Executable.path(FilePath(request.executable))
+        let arguments = Arguments(request.arguments)
+        let environment = Environment.custom(request.environment.map { Array("\($0.key)=\($0.value)\0".utf8) })
+        let directory = FilePath(request.workingDirectory)
+        guard let channel = request.channel else {
+            let execution = try await Subprocess.run(
+                executable, arguments: arguments, environment: environment, workingDirectory: directory,
+                platformOptions: options, input: .array(request.standardInput), output: .sequence, error: .sequence
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                async let output = Captured.drain(execution.standardOutput, cap: cap)
+                async let error = Captured.drain(execution.standardError, cap: cap)
+                return try await (output, error)
+            }
+            return (termination(execution.terminationStatus), execution.closureResult.0, execution.closureResult.1)
+        }
+        let input = FileDescriptorInput.fileDescriptor(FileDescriptor(rawValue: channel.input), closeAfterSpawningProcess: true)
+        if let output = channel.output {
+            let execution = try await Subprocess.run(
+                executable, arguments: arguments, environment: environment, workingDirectory: directory,
+                platformOptions: options, input: input,
+                output: .fileDescriptor(FileDescriptor(rawValue: output), closeAfterSpawningProcess: true), error: .sequence
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                return try await Captured.drain(execution.standardError, cap: cap)
+            }
+            return (termination(execution.terminationStatus), Captured(), execution.closureResult)
+        }
+        let execution = try await Subprocess.run(
+            executable, arguments: arguments, environment: environment, workingDirectory: directory,
+            platformOptions: options, input: input, output: .discarded, error: .sequence
+        ) { execution in
+            onStart(execution.processIdentifier.value)
+            return try await Captured.drain(execution.standardError, cap: cap)
+        }
+        return (termination(execution.terminationStatus), Captured(), execution.closureResult)
+    }
+
+    private static func termination(_ status: TerminationStatus) -> Termination {
+        switch status {
+        case .exited(let code): .exited(code)
+        case .signaled(let signal): .signaled(signal)
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -16,10 +16,16 @@ public struct ProcessRequest: Sendable {
     /// Paths the process must be able to read (toolchain, cached modules); a sandbox grants these
     /// and nothing else beyond the working directory.
     public var readablePaths: [String]
+    /// When set, standard input (and standard output, if given) are these descriptors instead:
+    /// `standardInput` is not written and standard output is not captured. The runner takes
+    /// ownership of the descriptors and closes them once the process has started.
+    public var channel: ProcessChannel?
+    /// Learns the process's id when it starts, and can stop it early.
+    public var handle: ProcessHandle?
 
     public init(executable: String, arguments: [String], environment: [String: String], workingDirectory: String,
                 standardInput: [UInt8] = [], profile: SandboxProfile, limits: ProcessLimits, readablePaths: [String] = [],
-                writableDirectory: String? = nil) {
+                writableDirectory: String? = nil, channel: ProcessChannel? = nil, handle: ProcessHandle? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -29,6 +35,21 @@ public struct ProcessRequest: Sendable {
         self.limits = limits
         self.readablePaths = readablePaths
         self.writableDirectory = writableDirectory
+        self.channel = channel
+        self.handle = handle
+    }
+}
+
+/// Descriptors (sockets, typically) a process gets as its standard input and output: how a
+/// check's driver and subject are connected, directly, without the grader in between.
+public struct ProcessChannel: Sendable {
+    public var input: Int32
+    /// Nil: standard output is discarded.
+    public var output: Int32?
+
+    public init(input: Int32, output: Int32? = nil) {
+        self.input = input
+        self.output = output
     }
 }
 
@@ -51,6 +72,9 @@ public struct ProcessLimits: Sendable, Equatable {
     public var fileSizeBytes: Int64
     public var openFiles: Int
     public var processes: Int
+    /// Enforce `memoryBytes` by polling resident memory even where a memory cgroup is available:
+    /// for trusted programs (a check's driver), since joining a cgroup costs ~15 ms per launch.
+    public var pollMemory = false
 
     public init(wallSeconds: Double, outputBytes: Int = 1 << 20, cpuSeconds: Double? = nil,
                 memoryBytes: Int64 = 2 << 30, fileSizeBytes: Int64 = 64 << 20, openFiles: Int = 256, processes: Int = 64) {

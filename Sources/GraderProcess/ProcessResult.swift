@@ -28,11 +28,14 @@ public struct ProcessResult: Sendable {
     public var violatingSyscall: String?
     /// What the sandbox applied; nil when the process ran without one.
     public var isolation: SandboxIsolation?
+    /// The process was ended because its caller asked (``ProcessHandle/stop()``), as the sandbox
+    /// reports it.
+    public var stopped: Bool
 
     public init(termination: Termination, standardOutput: [UInt8], standardOutputTruncated: Bool = false,
                 standardError: [UInt8], standardErrorTruncated: Bool = false, wallSeconds: Double,
                 limitHit: Limit? = nil, cpuSeconds: Double? = nil, peakMemoryBytes: Int64? = nil,
-                violatingSyscall: String? = nil, isolation: SandboxIsolation? = nil) {
+                violatingSyscall: String? = nil, isolation: SandboxIsolation? = nil, stopped: Bool = false) {
         self.termination = termination
         self.standardOutput = standardOutput
         self.standardOutputTruncated = standardOutputTruncated
@@ -44,6 +47,7 @@ public struct ProcessResult: Sendable {
         self.peakMemoryBytes = peakMemoryBytes
         self.violatingSyscall = violatingSyscall
         self.isolation = isolation
+        self.stopped = stopped
     }
 
     public var succeeded: Bool { termination == .exited(0) && limitHit == nil }
@@ -56,6 +60,13 @@ public struct ProcessResult: Sendable {
 public protocol ProcessRunner: Sendable {
     /// Runs the process to completion (or to a limit). Throws only when it could not be started.
     func run(_ request: ProcessRequest) async throws -> ProcessResult
+    /// Whether the process it starts is the sandbox launcher, whose program is its grandchild
+    /// (launcher → keeper → program); see ``ProcessProbe/program(startedAs:sandboxed:)``.
+    var startsThroughLauncher: Bool { get }
+}
+
+extension ProcessRunner {
+    public var startsThroughLauncher: Bool { false }
 }
 
 public struct ProcessLaunchError: Error, CustomStringConvertible {

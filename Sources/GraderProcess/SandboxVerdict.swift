@@ -13,6 +13,8 @@ struct SandboxVerdict: Decodable {
     var cpuSeconds: Double
     var peakMemoryBytes: Int64
     var limitHit: String?
+    /// The launcher ended the program because the grader asked it to (SIGTERM).
+    var stopped: Bool?
     var violation: Violation?
     var isolation: SandboxIsolation
 

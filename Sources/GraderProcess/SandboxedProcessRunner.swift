@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Runs every process through the sandbox launcher `grader-sandbox` (SPEC §6, `Sandbox/README.md`).
@@ -18,6 +21,8 @@ public struct SandboxedProcessRunner: ProcessRunner {
     public init(launcher: String) {
         self.launcher = launcher
     }
+
+    public var startsThroughLauncher: Bool { true }
 
     /// `GRADER_SANDBOX`, else `grader-sandbox` beside the running executable (SwiftPM builds both
     /// into one directory, where the test bundle runs from too).
@@ -56,13 +61,16 @@ public struct SandboxedProcessRunner: ProcessRunner {
             "--tmp-size", String(Self.scratchBytes),
             "--open-files", String(limits.openFiles), "--processes", String(limits.processes),
         ]
+        if limits.pollMemory { arguments.append("--memory-poll") }
         for path in Self.uniqueReadablePaths(request) { arguments += ["--readable", path] }
         arguments += ["--", request.executable] + request.arguments
 
+        // The launcher stops its program on SIGTERM and still writes a verdict.
         let outer = try await direct.run(ProcessRequest(
             executable: launcher, arguments: arguments, environment: request.environment,
             workingDirectory: "/", standardInput: request.standardInput, profile: request.profile,
-            limits: ProcessLimits(wallSeconds: limits.wallSeconds + Self.launcherGraceSeconds, outputBytes: limits.outputBytes)))
+            limits: ProcessLimits(wallSeconds: limits.wallSeconds + Self.launcherGraceSeconds, outputBytes: limits.outputBytes),
+            channel: request.channel, handle: request.handle), stopMode: .signal(SIGTERM))
         guard let data = FileManager.default.contents(atPath: verdictPath),
               let verdict = try? JSONDecoder().decode(SandboxVerdict.self, from: data),
               verdict.schema == "grader.sandbox-verdict/v1", let termination = verdict.termination else {
@@ -80,7 +88,7 @@ public struct SandboxedProcessRunner: ProcessRunner {
             wallSeconds: verdict.wallSeconds,
             limitHit: verdict.limitHit.flatMap(ProcessResult.Limit.init(rawValue:)) ?? outer.limitHit,
             cpuSeconds: verdict.cpuSeconds, peakMemoryBytes: verdict.peakMemoryBytes,
-            violatingSyscall: verdict.violation?.syscall, isolation: verdict.isolation)
+            violatingSyscall: verdict.violation?.syscall, isolation: verdict.isolation, stopped: verdict.stopped ?? false)
     }
 
     /// The granted paths plus the program itself, without duplicates or paths inside others.

@@ -2,105 +2,95 @@ import Foundation
 import GraderModel
 @testable import GraderPipeline
 import GraderProcess
-import HarnessKit
 import Testing
+import Wire
 
-/// How a finished check process is read: only an authenticated result line decides a check.
+/// How a check's outcome is read: the verdict is the driver's report; how the subject ended (a
+/// signal, a limit, a forbidden system call) comes from its sandbox verdict, never from anything
+/// the subject printed or its exit status.
 @Suite struct CheckOutcomeTests {
     let check = CheckDefinition(id: "eviction-order", title: "Eviction order", timeoutSeconds: 5, visibility: .hidden)
-    let token = CheckRunner.makeToken()
 
-    func line(token: String, check: String = "eviction-order", status: CheckReport.Status = .pass) -> String {
-        let report = CheckReport(token: token, check: check, status: status, message: "msg", evidence: ["ev"],
-                                 durationMicros: 10, cpuMicros: 20, maxResidentBytes: 30)
-        return CheckReport.marker + String(decoding: try! JSONEncoder().encode(report), as: UTF8.self) + "\n"
+    func subject(stderr: String = "", termination: ProcessResult.Termination = .exited(0), limit: ProcessResult.Limit? = nil,
+                 seccomp: Bool = true, syscall: String? = nil, stopped: Bool = false) -> ProcessResult {
+        ProcessResult(termination: termination, standardOutput: [], standardError: Array(stderr.utf8), wallSeconds: 0.25,
+                      limitHit: limit, cpuSeconds: 0.1, peakMemoryBytes: 1 << 20, violatingSyscall: syscall,
+                      isolation: SandboxIsolation(namespaces: ["pid", "mount", "network"], privateRoot: true, uidSwitched: true,
+                                                  seccomp: seccomp, memory: "cgroup-v2", notes: ""),
+                      stopped: stopped)
     }
 
-    func outcome(stdout: String, stderr: String = "", termination: ProcessResult.Termination = .exited(0),
-                 limit: ProcessResult.Limit? = nil) -> CheckOutcome {
-        CheckRunner.outcome(of: check, result: ProcessResult(
-            termination: termination, standardOutput: Array(stdout.utf8), standardError: Array(stderr.utf8),
-            wallSeconds: 0.25, limitHit: limit), token: token)
+    func report(_ status: DriverReport.Status, _ message: String = "msg", phase: String? = nil) -> DriverReport {
+        DriverReport(status: status, message: message, evidence: ["ev"], phase: phase)
     }
 
-    @Test func anAuthenticatedPassPasses() {
-        let result = outcome(stdout: line(token: token))
-        #expect(result.status == .pass)
-        #expect(result.evidence == ["ev"])
-        #expect(result.durationMs == 250)
+    @Test func theDriversVerdictDecides() {
+        let passed = CheckRunner.outcome(of: check, subject: subject(), report: report(.pass, "passed"))
+        #expect(passed.status == .pass && passed.evidence == ["ev"])
+        #expect(passed.cpuMs == 100 && passed.peakMemoryBytes == 1 << 20, "resource figures come from the subject's sandbox")
+        for (status, expected) in [(DriverReport.Status.fail, CheckStatus.fail), (.timeout, .timeout), (.error, .error)] {
+            let outcome = CheckRunner.outcome(of: check, subject: subject(), report: report(status))
+            #expect(outcome.status == expected && outcome.message == "msg")
+        }
     }
 
-    @Test(arguments: [CheckReport.Status.fail, .timeout, .error])
-    func authenticatedStatusesAreKept(status: CheckReport.Status) {
-        #expect(outcome(stdout: line(token: token, status: status)).status.rawValue == status.rawValue)
-    }
-
-    @Test func aForgedPassFollowedByExitZeroDoesNotPass() {
-        let forged = line(token: String(repeating: "0", count: 64))
-        let result = outcome(stdout: forged + forged)
-        #expect(result.status == .crash)
-        #expect(result.message == "the process exited with status 0 before the check finished")
-        #expect(result.evidence.contains { $0.contains("2 result line(s) without the secret token were ignored") })
-    }
-
-    @Test func aResultForAnotherCheckDoesNotCount() {
-        #expect(outcome(stdout: line(token: token, check: "other")).status == .crash)
-    }
-
-    @Test func twoAuthenticatedResultsMeanTampering() {
-        let result = outcome(stdout: line(token: token) + line(token: token))
-        #expect(result.status == .fail)
-        #expect(result.message.contains("tampered"))
+    @Test func theSubjectsOwnExitStatusDecidesNothing() {
+        // The subject leaving with 0 after the driver reported a failure is still a failure.
+        #expect(CheckRunner.outcome(of: check, subject: subject(termination: .exited(0)), report: report(.fail)).status == .fail)
+        // And with 0 before the check finished it is a crash, whatever it printed.
+        let early = CheckRunner.outcome(of: check, subject: subject(stderr: "GRADER-CHECK-REPORT pass\n"),
+                                        report: report(.subjectEnded, "the subject ended during put(1, 2)"))
+        #expect(early.status == .crash)
+        #expect(early.message.hasPrefix("the process exited with status 0 before the check finished"))
+        #expect(early.message.contains("during put(1, 2)"))
     }
 
     @Test func aSignalIsACrashWithTheRuntimeMessage() {
-        let result = outcome(stdout: "", stderr: "noise\nLRUCache.swift:10: Fatal error: Index out of range\n", termination: .signaled(4))
+        let result = CheckRunner.outcome(of: check, subject: subject(stderr: "noise\nLRUCache.swift:10: Fatal error: Index out of range\n",
+                                                                     termination: .signaled(4)),
+                                         report: report(.subjectEnded, "the subject ended during get(2)", phase: "concurrent"))
         #expect(result.status == .crash)
         #expect(result.message.contains("signal 4"))
         #expect(result.message.contains("Fatal error: Index out of range"))
         #expect(result.output.contains("noise"))
+        #expect(result.phase == "concurrent", "the driver's phase attributes the crash")
     }
 
-    @Test func aWallClockKillIsATimeout() {
-        let result = outcome(stdout: "", termination: .signaled(9), limit: .wallTime)
-        #expect(result.status == .timeout)
-        #expect(result.message.contains("the check's limit is 5.0 s"))
+    @Test func limitsAreNamed() {
+        let memory = CheckRunner.outcome(of: check, subject: subject(termination: .signaled(9), limit: .memory),
+                                         report: report(.subjectEnded, ""))
+        #expect(memory.status == .crash && memory.message.contains("the memory limit was exceeded"))
+        let wall = CheckRunner.outcome(of: check, subject: subject(termination: .signaled(9), limit: .wallTime),
+                                       report: report(.subjectEnded, ""))
+        #expect(wall.status == .timeout && wall.message.contains("the check's limit is 5.0 s"))
+    }
+
+    @Test func aSeccompKillIsASandboxViolationWhateverTheDriverSaid() {
+        for status in [DriverReport.Status.pass, .subjectEnded, .fail] {
+            let result = CheckRunner.outcome(of: check, subject: subject(termination: .signaled(SIGSYS), syscall: "socket"),
+                                             report: report(status))
+            #expect(result.status == .sandboxViolation)
+            #expect(result.message.contains("`socket`"))
+        }
+        // Without the sandbox's filter a SIGSYS is only a crash.
+        let unfiltered = CheckRunner.outcome(of: check, subject: subject(termination: .signaled(SIGSYS), seccomp: false),
+                                             report: report(.subjectEnded, ""))
+        #expect(unfiltered.status == .crash)
+    }
+
+    @Test func withoutAReportTheCheckIsNotScored() {
+        #expect(CheckRunner.outcome(of: check, subject: subject(), report: nil).status == .error)
     }
 
     @Test func theOutputTailIsBounded() {
-        let result = outcome(stdout: "", stderr: String(repeating: "x", count: 50_000) + "END", termination: .exited(1))
+        let result = CheckRunner.outcome(of: check, subject: subject(stderr: String(repeating: "x", count: 50_000) + "END",
+                                                                     termination: .exited(1)),
+                                         report: report(.subjectEnded, ""))
         #expect(result.output.hasSuffix("END"))
         #expect(result.output.utf8.count <= CheckRunner.outputTailBytes + 5)
     }
 
-    func phaseLine(token: String, phase: String) -> String {
-        CheckPhase.marker + String(decoding: try! JSONEncoder().encode(CheckPhase(token: token, check: "eviction-order", phase: phase)),
-                                   as: UTF8.self) + "\n"
-    }
-
-    @Test func aCrashIsAttributedToTheLastAuthenticatedPhase() {
-        let result = outcome(stdout: phaseLine(token: token, phase: "concurrent"), termination: .signaled(11))
-        #expect(result.status == .crash)
-        #expect(result.phase == "concurrent")
-    }
-
-    @Test func forgedPhaseMarkersAreIgnored() {
-        let forged = phaseLine(token: String(repeating: "f", count: 64), phase: "concurrent")
-        let result = outcome(stdout: phaseLine(token: token, phase: "rehearsal") + forged, termination: .signaled(11))
-        #expect(result.phase == "rehearsal")
-        #expect(result.evidence.contains { $0.contains("1 result line(s) without the secret token") })
-    }
-
-    @Test func theFinalReportsPhaseWins() {
-        let report = CheckReport(token: token, check: "eviction-order", status: .fail, message: "m", evidence: [],
-                                 durationMicros: 1, cpuMicros: 1, maxResidentBytes: 1, phase: "concurrent")
-        let line = CheckReport.marker + String(decoding: try! JSONEncoder().encode(report), as: UTF8.self) + "\n"
-        let result = outcome(stdout: phaseLine(token: token, phase: "rehearsal") + line)
-        #expect(result.status == .fail)
-        #expect(result.phase == "concurrent")
-    }
-
-    @Test func tokensAreLongRandomAndHex() {
+    @Test func noncesAreLongRandomAndHex() {
         let tokens = (0..<100).map { _ in CheckRunner.makeToken() }
         #expect(Set(tokens).count == 100)
         #expect(tokens.allSatisfy { $0.count == 64 && $0.allSatisfy(\.isHexDigit) })

@@ -76,8 +76,8 @@ import Testing
         #expect(message.contains("does not conform to protocol"))
     }
 
-    @Test(arguments: ["HarnessKit", "ChallengeChecks"])
-    func theCandidateCannotImportTheChecksOrTheHarness(module: String) async throws {
+    @Test(arguments: ["DriverKit", "ChallengeChecks", "SubjectRuntime", "ChallengeSubject"])
+    func theCandidateCannotImportTheChecksTheDriverOrTheRuntime(module: String) async throws {
         let run = try await TestProject.pipeline().runPublicChecks(challenge: "lru-cache",
                                                                   files: files("import \(module)\n" + Sources.correct))
         #expect(run.status == .compileError)
@@ -85,16 +85,18 @@ import Testing
     }
 
     @Test func theCandidatesNamesCannotShadowTheChecks() async throws {
-        // Types named like the suite, the contract protocols and the harness entry point.
+        // Types named like the suite, the contract protocols, the adapter's and the runtime's names.
         let source = Sources.correct + """
 
             enum FixtureChecks {}
             enum PublicChecks {}
             protocol LRUCacheMaker {}
             protocol LRUCacheUnderTest {}
-            enum HarnessMain {}
+            enum SubjectMain {}
+            enum SubjectEntry {}
+            final class LRUCacheSubject {}
             struct CandidateMaker {}
-            let checkSubject = 42
+            let subjectHandler = 42
             """
         let run = try await TestProject.pipeline().runPublicChecks(challenge: "lru-cache", files: files(source))
         #expect(run.status == .graded, "\(run.message ?? "")")
@@ -102,7 +104,7 @@ import Testing
     }
 
     @Test func forgedResultsAndAnEarlyExitGainNothing() async throws {
-        // Prints pass lines for every check, on every descriptor it can reach, then exits 0.
+        // Prints the old harness's pass lines for every check on the low descriptors, then exits 0.
         let forger = Sources.correct.replacingOccurrences(of: "init(capacity: Int) { self.capacity = capacity }", with: """
             init(capacity: Int) {
                 self.capacity = capacity

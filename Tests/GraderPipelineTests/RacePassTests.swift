@@ -47,7 +47,7 @@ import Testing
                             file: "LRUCache.swift", line: 52)
     static let get = Symbol(mangledName: "$s19CandidateSubmission8LRUCacheC3getyq_SgxF", function: "LRUCache.get(_:)",
                             file: "LRUCache.swift", line: 44)
-    static let storm = Symbol(mangledName: "$s10HarnessKit11ThreadStormO3run", function: "ThreadStorm.run(threads:timeoutSeconds:body:)",
+    static let storm = Symbol(mangledName: "$s14SubjectRuntime5StormO3run", function: "Storm.run(operations:stopStartingAt:waitUntil:perform:)",
                               file: nil, line: nil)
     static let symbols: [Frame: [Symbol]] = [
         Frame(module: "checks", offset: 0x1000): [put],
@@ -178,9 +178,19 @@ import Testing
         let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
         #expect(result.outcome.status == .fail)
         #expect(result.outcome.message.contains("standard error was closed or redirected while concurrent-storm"))
-        // A crash ends without the marker too, and is not tampering.
+        // A check that crashed before its concurrent phase is not judged on its standard error.
+        let early = [Self.observation("concurrent-storm", log: "", reached: false, reported: false, intact: false, ending: "crash"),
+                     Self.observation("concurrent-lost-updates", log: "")]
+        #expect(RacePass.verdict(Self.definition, observations: early, findings: []).outcome.status == .pass)
+    }
+
+    /// A subject that ends after reaching its concurrent phase, before acknowledging the end
+    /// marker, could have silenced standard error and then left: races cannot be ruled out.
+    @Test func endingAfterTheConcurrentPhaseWithoutTheMarkerFailsThePass() {
         let crashed = [Self.observation("concurrent-storm", log: "", reported: false, intact: false, ending: "crash")]
-        #expect(RacePass.verdict(Self.definition, observations: crashed, findings: []).outcome.status == .pass)
+        let result = RacePass.verdict(Self.definition, observations: crashed, findings: [])
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("before the grader could confirm that its standard error"))
     }
 
     @Test func anOverflowingStandardErrorFailsThePass() {

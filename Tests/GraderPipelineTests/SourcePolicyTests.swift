@@ -58,6 +58,33 @@ import Testing
         #expect(SourcePolicy.redFlag(for: findings) == nil)
     }
 
+    /// What a forger needs to reach the subject runtime's memory or channel is evidence for the
+    /// reviewer (never a red flag: the driver does not trust the subject's bytes anyway).
+    @Test func rawMemoryProcPathsAndForeignDescriptorsAreFindings() {
+        let forger = scan("""
+            import Glibc
+            let maps = ["", "proc", "self", "maps"].joined(separator: "/")
+            let page = UnsafePointer<UInt8>(bitPattern: 0x7000)
+            let raw = UnsafeMutableRawPointer(bitPattern: address)
+            for descriptor in Int32(3)..<64 { _ = write(descriptor, "x", 1) }
+            close(100)
+            """)
+        #expect(forger.map(\.rule) == ["proc-path", "raw-memory", "raw-memory", "foreign-descriptor", "foreign-descriptor"])
+        #expect(forger.allSatisfy { !$0.dangerous })
+        #expect(scan(#"let s = "/proc/self/mem""#).map(\.rule) == ["proc-path"])
+        // Integers from bit patterns, a descriptor the code opened itself, and words that merely
+        // contain "proc" are not findings.
+        #expect(scan("""
+            import Glibc
+            let value = UInt64(bitPattern: -1)
+            let fd = open("data", O_RDONLY)
+            _ = read(fd, &buffer, 4)
+            close(fd)
+            let name = "process"
+            """).map(\.rule) == [])
+        #expect(scan("let fd = socketpair(0, 0, 0, &pair)\n_ = write(1, \"x\", 1)").map(\.rule) == ["foreign-descriptor"])
+    }
+
     @Test func hostileInputNeverStopsTheScan() {
         #expect(scan("let s = \"unterminated\nfork()").map(\.rule) == ["process-spawn"])
         #expect(scan("/* never closed fork()").isEmpty)

@@ -3,8 +3,9 @@ import GraderPipeline
 import GraderProcess
 import GraderStore
 
-/// A throwaway copy of the project's challenge material for pipeline tests: the real HarnessKit and
-/// `lru-cache` challenge, with 3-second check limits and a small fixture rubric and hidden suite.
+/// A throwaway copy of the project's challenge material for pipeline tests: the real driver kit,
+/// subject runtime and `lru-cache` challenge, with 3-second check limits and a small fixture rubric
+/// and hidden suite.
 enum TestProject {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -25,13 +26,13 @@ enum TestProject {
         """
 
     static let fixtureChecks = """
-        import HarnessKit
+        import DriverKit
         public enum FixtureChecks {
-            public static func checks(_ maker: some LRUCacheMaker) -> [Check] {
-                [Check("fixture.capacity-respected") { _ in
-                    let cache: any LRUCacheUnderTest<Int, Int> = maker.make(capacity: 2)
-                    for key in 0..<5 { cache.put(key, key) }
-                    try requireEqual(cache.count, 2, "count after 5 puts at capacity 2")
+            public static func checks() -> [Check] {
+                [Check("fixture.capacity-respected") { context in
+                    let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: 2)
+                    _ = try await cache.perform((0..<5).map { .put(.int($0), .int($0)) })
+                    try requireEqual(try await cache.count(), 2, "count after 5 puts at capacity 2")
                 }]
             }
         }
@@ -50,8 +51,10 @@ enum TestProject {
         let root = parent.appendingPathComponent(UUID().uuidString)
         try manager.createDirectory(at: root.appendingPathComponent("Sources"), withIntermediateDirectories: true)
         try manager.createDirectory(at: root.appendingPathComponent("Challenges"), withIntermediateDirectories: true)
-        try manager.copyItem(at: repositoryRoot.appendingPathComponent("Sources/HarnessKit"),
-                             to: root.appendingPathComponent("Sources/HarnessKit"))
+        for module in ["Wire", "SubjectRuntime", "DriverKit", "HarnessSanitizerSupport"] {
+            try manager.copyItem(at: repositoryRoot.appendingPathComponent("Sources/\(module)"),
+                                 to: root.appendingPathComponent("Sources/\(module)"))
+        }
         let challenge = root.appendingPathComponent("Challenges/lru-cache")
         try manager.copyItem(at: repositoryRoot.appendingPathComponent("Challenges/lru-cache"), to: challenge)
         let manifestURL = challenge.appendingPathComponent("challenge.json")

@@ -49,7 +49,7 @@ import Testing
         let target = data.appendingPathComponent("candidate")
         let first = try grader(["init", "lru-cache", target.path])
         #expect(first.status == 0, "\(first.stderr)")
-        for file in ["README.md", "LRUCache.swift", "rubric.json", "PublicTests/PublicChecks.swift", "PublicTests/Contract.swift"] {
+        for file in ["README.md", "LRUCache.swift", "rubric.json", "PublicTests/PublicChecks.swift", "PublicTests/RemoteLRUCache.swift"] {
             #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(file).path), "\(file)")
         }
         #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("checks.json").path))

@@ -1,17 +1,24 @@
-import HarnessKit
-import Synchronization
+import DriverKit
+import Wire
 
-/// One cache shared by 8 OS threads released together (``ThreadStorm``).
+/// One cache shared by 8 OS threads in the subject, released together: the subject records each
+/// operation's answer and when it was called and returned, and the driver judges the history.
 ///
 /// Each check first rehearses its workload on one thread: a violation there is a functional bug
 /// (say, a count that is not decremented on eviction), reported as a plain failure. Only then does
 /// it enter the `concurrent` phase, whose failures are the ones that raise `no-concurrency-handling`
 /// (the mapping's red-flag rules require that phase): a violation that only appears with 8 threads is
-/// missing concurrency handling. Each storm repeats its work until a violation shows, its operation
-/// count is done, or a share of the budget is spent (so the ThreadSanitizer pass, many times slower,
-/// still finishes). The first violation stops every thread. A storm whose threads never return is a
-/// timeout (diagnosed busy or blocked by the harness), not a failure: a deadlock is a locking bug,
-/// not missing locking.
+/// missing concurrency handling. A storm stops starting operations after a share of the budget (so
+/// the ThreadSanitizer pass, many times slower, still finishes).
+///
+/// The driver's judgement, in order: the challenge's rules on every answer (never another key's
+/// value, `count` within the capacity; with room for every key, no update lost and `count` between
+/// what had certainly and what had possibly been inserted); then linearizability, key by key (a
+/// Wing–Gong search with Lowe's memoisation, partitioned as Porcupine partitions a key-value
+/// store; see ``KeyRegister`` for why the per-key model is sound with evictions); a storm in which
+/// no two operations overlapped tested nothing and is not assessed (the grading is retried). Threads
+/// that never return are a timeout (diagnosed busy or blocked from outside), not a failure: a
+/// deadlock is a locking bug, not missing locking.
 public enum LRUConcurrencyChecks {
     static let threads = 8
     /// Threads stop starting new work after this share of the check's budget.
@@ -27,202 +34,363 @@ public enum LRUConcurrencyChecks {
     static let lostUpdateKeysPerThread = 500
     static let lostUpdateRounds = 30
 
+    /// How long the driver may search one storm's history for a linearization (its own time).
+    static let linearizabilitySeconds = 10.0
+
     /// The phase whose failures raise `no-concurrency-handling`.
     static let concurrentPhase = "concurrent"
 
-    public static func checks(_ maker: some LRUCacheMaker) -> [Check] {
+    public static func checks() -> [Check] {
         [
             Check("concurrent-storm") { context in
-                try storm(maker, context: context)
+                try await storm(context)
             },
             Check("concurrent-lost-updates") { context in
-                try lostUpdates(maker, context: context)
+                try await lostUpdates(context)
             },
         ]
     }
 
-    final class StormTally: Sendable {
-        let operations = Atomic<Int>(0)
-        let hits = Atomic<Int>(0)
-        let countSamples = Atomic<Int>(0)
+    // MARK: The storm
+
+    /// Thread `thread`'s seeded mix of get (7/16), put (8/16) and count (1/16), half of it on 16
+    /// hot keys, so threads collide on the same entries. Every put's value is a fresh id.
+    static func stormOperations(thread: Int, count: Int, registry: PutRegistry) -> [IntOperation] {
+        var generator = SeededGenerator(seed: 0x5707_0000 &+ UInt64(thread))
+        return (0..<count).map { _ in
+            let draw = generator.next()
+            let key = draw & 1 == 0 ? Int((draw >> 8) % 16) : Int((draw >> 8) % UInt64(stormKeySpace))
+            switch (draw >> 1) & 15 {
+            case 0: return .count
+            case 1...7: return .get(key)
+            default: return .put(key, registry.add(key: key, writer: thread))
+            }
+        }
     }
 
-    /// Mixed get/put/count on overlapping keys: every value records the key it was put under, so
-    /// a get that returns another key's value, or a count above the capacity, is caught in the act.
-    static func storm(_ maker: some LRUCacheMaker, context: CheckContext) throws {
-        let started = ProcessStats.monotonicNanos()
+    /// Mixed get/put/count on overlapping keys of a cache too small for them: every value records
+    /// the key it was put under, so a get that returns another key's value, or a count above the
+    /// capacity, is caught.
+    static func storm(_ context: CheckContext) async throws {
         let capacity = stormCapacity
         let keySpace = stormKeySpace
-        let cache: any LRUCacheUnderTest<Int, KeyedValue> = maker.make(capacity: capacity)
-        for key in 0..<capacity { cache.put(key, KeyedValue(key: key, writer: -1)) }
-        let filled = cache.count
+        let registry = PutRegistry()
+        let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
+        try await cache.performQuietly((0..<capacity).map { IntOperation.put($0, registry.add(key: $0, writer: -1)) })
+        let filled = try await cache.count()
         try require(filled == capacity, "before any concurrency: after put(k, …) for k in 0..<\(capacity) at capacity "
             + "\(capacity), count is \(filled); expected \(capacity)")
 
         // Rehearsal: the same work, one thread index after another, on one thread.
-        let rehearsal = ViolationLog()
         let alone = "one thread doing the storm's get/put/count work alone on keys 0..<\(keySpace) of a cache of capacity \(capacity) (before any concurrency)"
         for thread in 0..<threads {
-            stormWork(cache, thread: thread, operations: rehearsalOperationsPerThread, violations: rehearsal,
-                      tally: StormTally(), deadline: .max, what: alone)
+            let operations = stormOperations(thread: thread, count: rehearsalOperationsPerThread, registry: registry)
+            let answers = try await cache.perform(operations)
+            if let message = try ruleViolation(in: zip(operations, answers).enumerated().map { ($0.offset, $0.element.0, $0.element.1) },
+                                               thread: thread, registry: registry, capacity: capacity, what: alone) {
+                throw CheckFailure(message)
+            }
         }
-        if let message = rehearsal.message { throw CheckFailure(message) }
-        try verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, when: "after \(alone)")
+        let initial = try await verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, registry: registry,
+                                                when: "after \(alone)")
 
         context.enterPhase(concurrentPhase)
-        let shared = UncheckedSendableBox(cache)
-        let violations = ViolationLog()
-        let tally = StormTally()
-        let workDeadline = started + UInt64(context.budgetSeconds * workShareOfBudget * 1e9)
         let what = "\(threads) threads doing get/put/count on keys 0..<\(keySpace) of one cache of capacity \(capacity)"
-        try runStorm(context, started: started, threads: threads, violations: violations, what: what) { thread in
-            stormWork(shared.value, thread: thread, operations: stormOperationsPerThread, violations: violations,
-                      tally: tally, deadline: workDeadline, what: what)
+        let sent = (0..<threads).map { stormOperations(thread: $0, count: stormOperationsPerThread, registry: registry) }
+        let report = try await cache.storm(sent, workMillis: workMillis(context), waitMillis: waitMillis(context))
+        let history = StormHistory(report: report, sent: sent)
+        try judgeRules(history, registry: registry, capacity: capacity, what: what, context: context)
+        let gets = history.operations.filter { $0.operation.kind == .get }
+        let hits = gets.count { $0.result.map { $0 != LRUStormCode.absent } ?? false }
+        let counts = history.operations.count { $0.operation.kind == .count }
+        context.note("storm: \(threads) threads, \(history.completed) operations (\(hits) get hits, \(counts) count samples) "
+            + "in \(formatSeconds(context.elapsedSeconds))")
+        try requireLinearizable(history, initial: initial, evictable: true, registry: registry, what: what, context: context)
+        try await requireReturned(history, what: what, context: context)
+        guard history.observedConcurrency else {
+            throw NotAssessed("no two of the storm's \(history.completed) operations overlapped in time, so it tested no concurrency")
         }
-        let operations = tally.operations.load(ordering: .relaxed)
-        context.note("storm: \(threads) threads, \(operations) operations (\(tally.hits.load(ordering: .relaxed)) get hits, "
-            + "\(tally.countSamples.load(ordering: .relaxed)) count samples) in \(formatSeconds(secondsSince(started)))")
 
         // Quiescent again: the structure must be whole.
-        try verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, when: "after the storm (\(what))")
-        for key in 10_000..<(10_000 + capacity) { cache.put(key, KeyedValue(key: key, writer: -2)) }
-        try verifyQuiescent(cache, keys: Array(0..<keySpace) + Array(10_000..<(10_000 + capacity)), capacity: capacity,
-                            when: "after the storm and \(capacity) more single-threaded puts of new keys")
+        _ = try await verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, registry: registry,
+                                            when: "after the storm (\(what))")
+        let more = (10_000..<(10_000 + capacity)).map { IntOperation.put($0, registry.add(key: $0, writer: -2)) }
+        try await cache.performQuietly(more)
+        _ = try await verifyQuiescent(cache, keys: Array(0..<keySpace) + Array(10_000..<(10_000 + capacity)), capacity: capacity,
+                                      registry: registry, when: "after the storm and \(capacity) more single-threaded puts of new keys")
     }
 
-    /// One thread's share of the storm: mixed get/put/count, every violation recorded.
-    static func stormWork(_ cache: any LRUCacheUnderTest<Int, KeyedValue>, thread: Int, operations limit: Int,
-                          violations: ViolationLog, tally: StormTally, deadline: UInt64, what: String) {
-        let capacity = stormCapacity
-        let keySpace = stormKeySpace
-        var generator = SeededGenerator(seed: 0x5707_0000 &+ UInt64(thread))
-        var operation = 0
-        var hits = 0
-        var samples = 0
-        while operation < limit {
-            if operation & 255 == 0 && (violations.found || ProcessStats.monotonicNanos() > deadline) { break }
-            let draw = generator.next()
-            // Half the operations go to 16 hot keys, so threads collide on the same entries.
-            let key = draw & 1 == 0 ? Int((draw >> 8) % 16) : Int((draw >> 8) % UInt64(keySpace))
-            switch (draw >> 1) & 15 {
-            case 0:
-                let count = cache.count
-                samples += 1
-                if count > capacity || count < 0 {
-                    violations.record("while \(what), count returned \(count) (thread \(thread), operation #\(operation)); "
-                        + "expected at most \(capacity)")
+    /// The first rule an answer broke (count outside 0...capacity, a get returning a value not put
+    /// under its key), in the words of the old in-process checks.
+    static func ruleViolation(in answered: [(index: Int, operation: IntOperation, answer: IntAnswer)], thread: Int,
+                              registry: PutRegistry, capacity: Int, what: String) throws -> String? {
+        for (index, operation, answer) in answered {
+            switch operation.kind {
+            case .count:
+                let count = try RemoteLRUCache<Int, Int>.count(of: answer)
+                if let message = countViolation(count, capacity: capacity, thread: thread, index: index, what: what) { return message }
+            case .get:
+                if let id = try RemoteLRUCache<Int, Int>.value(of: answer),
+                   let message = valueViolation(id, key: operation.key, registry: registry, thread: thread, index: index, what: what) {
+                    return message
                 }
-            case 1...7:
-                if let value = cache.get(key) {
-                    hits += 1
-                    if value.key != key {
-                        violations.record("while \(what), get(\(key)) returned the value put under key \(value.key) "
-                            + "by thread \(value.writer) (thread \(thread), operation #\(operation)); expected nil or a "
-                            + "value put under key \(key)")
-                    }
-                }
-            default:
-                cache.put(key, KeyedValue(key: key, writer: thread))
+            case .put:
+                break
             }
-            operation += 1
         }
-        tally.operations.add(operation, ordering: .relaxed)
-        tally.hits.add(hits, ordering: .relaxed)
-        tally.countSamples.add(samples, ordering: .relaxed)
+        return nil
+    }
+
+    static func countViolation(_ count: Int, capacity: Int, thread: Int, index: Int, what: String) -> String? {
+        guard count > capacity || count < 0 else { return nil }
+        return "while \(what), count returned \(count) (thread \(thread), operation #\(index)); expected at most \(capacity)"
+    }
+
+    static func valueViolation(_ id: Int, key: Int, registry: PutRegistry, thread: Int, index: Int, what: String) -> String? {
+        guard let owner = registry.key(of: id) else {
+            return "while \(what), get(\(key)) returned a value that was never put (thread \(thread), operation #\(index)); "
+                + "expected nil or a value put under key \(key)"
+        }
+        guard owner != key else { return nil }
+        return "while \(what), get(\(key)) returned the value put under key \(owner) by thread \(registry.writer(of: id)) "
+            + "(thread \(thread), operation #\(index)); expected nil or a value put under key \(key)"
+    }
+
+    /// The rules on every completed operation of a storm; the violation that happened first
+    /// (by return time) is reported.
+    static func judgeRules(_ history: StormHistory, registry: PutRegistry, capacity: Int, what: String,
+                           context: CheckContext) throws {
+        var first: (time: UInt64, message: String)?
+        for observed in history.operations {
+            guard let result = observed.result, let returned = observed.returned else { continue }
+            if let earlier = first, earlier.time <= returned { continue }
+            var message: String?
+            switch observed.operation.kind {
+            case .count:
+                message = countViolation(Int(result), capacity: capacity, thread: observed.thread, index: observed.index, what: what)
+            case .get where result != LRUStormCode.absent:
+                message = valueViolation(Int(result), key: observed.operation.key, registry: registry, thread: observed.thread,
+                                         index: observed.index, what: what)
+            default:
+                break
+            }
+            if let message { first = (returned, message) }
+        }
+        if let first {
+            if history.hungThreads > 0 {
+                context.note("\(what): \(history.hungThreads) of \(threads) threads never returned from the cache")
+            }
+            throw CheckFailure(first.message)
+        }
+    }
+
+    /// Threads that never returned make the check a timeout, with the busy/blocked diagnosis read
+    /// from outside the subject.
+    static func requireReturned(_ history: StormHistory, what: String, context: CheckContext) async throws {
+        guard history.hungThreads > 0 else { return }
+        let state: String
+        switch await context.meter.isBusy() {
+        case true?: state = "still using CPU (an endless loop or livelock inside the cache?)"
+        case false?: state = "blocked, using no CPU (a deadlock inside the cache?)"
+        case nil: state = "in a state that could not be measured"
+        }
+        context.note("\(what): only \(threads - history.hungThreads) of \(threads) threads had returned when the storm's "
+            + "wait ended; the others were \(state)")
+        throw CheckTimeout("the storm (\(threads - history.hungThreads) of \(threads) threads returned)")
     }
 
     /// Count equals the capacity (the cache was full and entries are only ever replaced), every
-    /// present key holds its own value, and the number of present keys equals the count.
-    static func verifyQuiescent(_ cache: any LRUCacheUnderTest<Int, KeyedValue>, keys: [Int], capacity: Int,
-                                when: String) throws {
-        let count = cache.count
+    /// present key holds its own value, and the number of present keys equals the count. Returns
+    /// what each present key holds (value ids).
+    static func verifyQuiescent(_ cache: RemoteLRUCache<Int, Int>, keys: [Int], capacity: Int, registry: PutRegistry,
+                                when: String) async throws -> [Int: Int] {
+        let answers = try await cache.perform([IntOperation.count] + keys.map { IntOperation.get($0) })
+        let count = try RemoteLRUCache<Int, Int>.count(of: answers[0])
         try require(count == capacity, "\(when), with every thread finished, count is \(count); expected \(capacity) (the cache "
             + "was full before the storm and puts only replace or evict entries)")
-        var present = 0
-        for key in keys {
-            guard let value = cache.get(key) else { continue }
-            present += 1
-            try require(value.key == key, "\(when), get(\(key)) returned the value put under key \(value.key); expected nil or a "
-                + "value put under key \(key): the structure was corrupted")
+        var present: [Int: Int] = [:]
+        for (key, answer) in zip(keys, answers.dropFirst()) {
+            guard let id = try RemoteLRUCache<Int, Int>.value(of: answer) else { continue }
+            let owner = registry.key(of: id)
+            try require(owner == key, "\(when), get(\(key)) returned "
+                + (owner.map { "the value put under key \($0)" } ?? "a value that was never put")
+                + "; expected nil or a value put under key \(key): the structure was corrupted")
+            present[key] = id
         }
-        try require(present == count, "\(when), \(present) keys are present (get returned a value) but count is \(count); "
+        try require(present.count == count, "\(when), \(present.count) keys are present (get returned a value) but count is \(count); "
             + "expected them to agree: the structure was corrupted")
+        return present
+    }
+
+    static func workMillis(_ context: CheckContext) -> Int {
+        max(0, Int((context.budgetSeconds * workShareOfBudget - context.elapsedSeconds) * 1000))
+    }
+
+    /// Leaves the driver a second and a half to judge before the budget ends.
+    static func waitMillis(_ context: CheckContext) -> Int {
+        Int(max(0.5, context.remainingSeconds - 1.5) * 1000)
+    }
+
+    // MARK: Lost updates
+
+    /// Thread `thread`'s puts of its own keys (interleaved with the other threads' key ranges),
+    /// each eighth followed by a read of the key it put four puts earlier, each 64th by a count.
+    static func putWork(thread: Int, registry: PutRegistry) -> [IntOperation] {
+        var operations: [IntOperation] = []
+        for index in 0..<lostUpdateKeysPerThread {
+            let key = index * threads + thread
+            operations.append(.put(key, registry.add(key: key, writer: thread)))
+            if index & 7 == 7 { operations.append(.get((index - 4) * threads + thread)) }
+            if index & 63 == 31 { operations.append(.count) }
+        }
+        return operations
     }
 
     /// Threads put disjoint keys into a cache big enough for all of them; afterwards every key must
     /// be there with its own value. A single-threaded rehearsal first, then fresh caches each round.
-    static func lostUpdates(_ maker: some LRUCacheMaker, context: CheckContext) throws {
-        let started = ProcessStats.monotonicNanos()
-        let perThread = lostUpdateKeysPerThread
-        let capacity = threads * perThread
-
+    static func lostUpdates(_ context: CheckContext) async throws {
+        let capacity = threads * lostUpdateKeysPerThread
         let alone = "one thread doing the work of all \(threads) threads alone, putting \(capacity) distinct keys into one "
             + "cache of capacity \(capacity) (before any concurrency)"
-        let rehearsalCache: any LRUCacheUnderTest<Int, KeyedValue> = maker.make(capacity: capacity)
-        let rehearsal = ViolationLog()
+        let rehearsalRegistry = PutRegistry()
+        let rehearsal = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
         for thread in 0..<threads {
-            putWork(rehearsalCache, thread: thread, violations: rehearsal, what: alone)
+            let operations = putWork(thread: thread, registry: rehearsalRegistry)
+            let answers = try await rehearsal.perform(operations)
+            if let message = try readbackViolation(zip(operations, answers).map { ($0, $1) }, thread: thread,
+                                                   registry: rehearsalRegistry, capacity: capacity, what: alone) {
+                throw CheckFailure(message)
+            }
         }
-        if let message = rehearsal.message { throw CheckFailure(message) }
-        try verifyAllPresent(rehearsalCache, capacity: capacity, after: alone, cause: "the cache lost keys it had room for")
+        try await verifyAllPresent(rehearsal, capacity: capacity, registry: rehearsalRegistry, after: alone,
+                                   cause: "the cache lost keys it had room for")
 
         context.enterPhase(concurrentPhase)
-        let workDeadline = started + UInt64(context.budgetSeconds * workShareOfBudget * 1e9)
+        let workEnd = context.budgetSeconds * workShareOfBudget
         var round = 0
+        var overlapped = false
+        var searched = 0
         while round < lostUpdateRounds {
-            if round > 0 && ProcessStats.monotonicNanos() > workDeadline { break }
-            let what = "\(threads) threads each putting \(perThread) distinct keys (\(capacity) in all) into one cache of "
-                + "capacity \(capacity) (round \(round + 1))"
-            let cache: any LRUCacheUnderTest<Int, KeyedValue> = maker.make(capacity: capacity)
-            let shared = UncheckedSendableBox(cache)
-            let violations = ViolationLog()
-            try runStorm(context, started: started, threads: threads, violations: violations, what: what) { thread in
-                putWork(shared.value, thread: thread, violations: violations, what: what)
+            if round > 0 && context.elapsedSeconds > workEnd { break }
+            let what = "\(threads) threads each putting \(lostUpdateKeysPerThread) distinct keys (\(capacity) in all) into one "
+                + "cache of capacity \(capacity) (round \(round + 1))"
+            let registry = PutRegistry()
+            let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
+            let sent = (0..<threads).map { putWork(thread: $0, registry: registry) }
+            // Every thread finishes its round (a partial round would lose keys): the storm is bounded
+            // only by its wait.
+            let report = try await cache.storm(sent, workMillis: waitMillis(context), waitMillis: waitMillis(context))
+            let history = StormHistory(report: report, sent: sent)
+            if let message = try readbackViolation(in: history, registry: registry, capacity: capacity, what: what) {
+                if history.hungThreads > 0 {
+                    context.note("\(what): \(history.hungThreads) of \(threads) threads never returned from the cache")
+                }
+                throw CheckFailure(message)
             }
-            try verifyAllPresent(cache, capacity: capacity, after: what, cause: "concurrent puts lost updates")
+            try requireCountsLinearizable(history, what: what)
+            let started = DriverClock.nanos()
+            let verdict = Linearizability.check(KeyRegister(evictable: false), partitions: history.keyPartitions(initial: [:]),
+                                                deadline: started + UInt64(linearizabilitySeconds * 1e9))
+            searched += history.completed
+            if verdict != .linearizable {
+                try requireLinearizable(history, initial: [:], evictable: false, registry: registry, what: what, context: context)
+            }
+            try await requireReturned(history, what: what, context: context)
+            overlapped = overlapped || history.observedConcurrency
+            try await verifyAllPresent(cache, capacity: capacity, registry: registry, after: what, cause: "concurrent puts lost updates")
             round += 1
         }
-        context.note("\(round) rounds of \(threads) threads × \(perThread) puts, no update lost, in "
-            + "\(formatSeconds(secondsSince(started)))")
+        guard overlapped else {
+            throw NotAssessed("in \(round) rounds, no two operations overlapped in time, so the check tested no concurrency")
+        }
+        context.note("\(round) rounds of \(threads) threads × \(lostUpdateKeysPerThread) puts, no update lost, every round "
+            + "linearizable key by key (\(searched) operations) with counts in range, in \(formatSeconds(context.elapsedSeconds))")
     }
 
-    /// One thread's puts: `perThread` keys interleaved with the other threads', reading some back.
-    static func putWork(_ cache: any LRUCacheUnderTest<Int, KeyedValue>, thread: Int, violations: ViolationLog,
-                        what: String) {
-        let perThread = lostUpdateKeysPerThread
-        let capacity = threads * perThread
-        for index in 0..<perThread {
-            if index & 63 == 0 && violations.found { return }
-            // Interleaved key ranges: neighbouring keys belong to different threads.
-            let key = index * threads + thread
-            cache.put(key, KeyedValue(key: key, writer: thread))
-            if index & 7 == 7 {
-                let earlier = (index - 4) * threads + thread
-                let value = cache.get(earlier)
-                if value?.key != earlier {
-                    violations.record("while \(what), thread \(thread) put key \(earlier) and four puts later get(\(earlier)) "
-                        + "returned \(value.map { "the value put under key \($0.key)" } ?? "nil"); expected its own value "
-                        + "(the cache has room for every key, so nothing may be evicted)")
-                }
+    /// A read of a thread's own key that did not return its value, or a count above the capacity.
+    static func readbackViolation(_ answered: [(IntOperation, IntAnswer)], thread: Int, registry: PutRegistry,
+                                  capacity: Int, what: String) throws -> String? {
+        for (operation, answer) in answered {
+            switch operation.kind {
+            case .get:
+                let id = try RemoteLRUCache<Int, Int>.value(of: answer)
+                if let message = readbackViolation(id, key: operation.key, registry: registry, thread: thread, what: what) { return message }
+            case .count:
+                let count = try RemoteLRUCache<Int, Int>.count(of: answer)
+                if count > capacity || count < 0 { return "while \(what), count returned \(count); expected at most \(capacity)" }
+            case .put:
+                break
             }
-            if index & 63 == 31 {
-                let count = cache.count
-                if count > capacity || count < 0 {
-                    violations.record("while \(what), count returned \(count); expected at most \(capacity)")
-                }
+        }
+        return nil
+    }
+
+    static func readbackViolation(in history: StormHistory, registry: PutRegistry, capacity: Int, what: String) throws -> String? {
+        for observed in history.operations {
+            guard let result = observed.result else { continue }
+            switch observed.operation.kind {
+            case .get:
+                let id = result == LRUStormCode.absent ? nil : Int(result)
+                if let message = readbackViolation(id, key: observed.operation.key, registry: registry, thread: observed.thread,
+                                                   what: what) { return message }
+            case .count where result > Int64(capacity) || result < 0:
+                return "while \(what), count returned \(result); expected at most \(capacity)"
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
+    static func readbackViolation(_ id: Int?, key: Int, registry: PutRegistry, thread: Int, what: String) -> String? {
+        guard id.flatMap(registry.key(of:)) != key else { return nil }
+        return "while \(what), thread \(thread) put key \(key) and four puts later get(\(key)) returned "
+            + (id.map { registry.key(of: $0).map { "the value put under key \($0)" } ?? "a value that was never put" } ?? "nil")
+            + "; expected its own value (the cache has room for every key, so nothing may be evicted)"
+    }
+
+    /// With room for every key and each key put once, a count is linearizable exactly when it lies
+    /// between the puts that had returned before it was called and those called before it returned.
+    static func requireCountsLinearizable(_ history: StormHistory, what: String) throws {
+        var putReturns: [UInt64] = []
+        var putInvokes: [UInt64] = []
+        for observed in history.operations where observed.operation.kind == .put {
+            putInvokes.append(observed.invoked)
+            putReturns.append(observed.returned ?? .max)
+        }
+        putReturns.sort()
+        putInvokes.sort()
+        func countBelow(_ values: [UInt64], _ bound: UInt64) -> Int {
+            var low = 0, high = values.count
+            while low < high {
+                let middle = (low + high) / 2
+                if values[middle] < bound { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        for observed in history.operations where observed.operation.kind == .count {
+            guard let result = observed.result, let returned = observed.returned else { continue }
+            let certain = countBelow(putReturns, observed.invoked)
+            let possible = countBelow(putInvokes, returned + 1)
+            if result < Int64(certain) || result > Int64(possible) {
+                throw CheckFailure("while \(what), count returned \(result) (thread \(observed.thread)); at that moment \(certain) "
+                    + "puts of distinct keys had returned and \(possible) had been called, so no order of the operations "
+                    + "gives that count: updates were lost or counted twice")
             }
         }
     }
 
     /// Every key `0..<capacity` present with the value its thread put, and count exactly `capacity`.
-    static func verifyAllPresent(_ cache: any LRUCacheUnderTest<Int, KeyedValue>, capacity: Int, after what: String,
-                                 cause: String) throws {
-        let count = cache.count
+    static func verifyAllPresent(_ cache: RemoteLRUCache<Int, Int>, capacity: Int, registry: PutRegistry, after what: String,
+                                 cause: String) async throws {
+        let answers = try await cache.perform([IntOperation.count] + (0..<capacity).map { IntOperation.get($0) })
+        let count = try RemoteLRUCache<Int, Int>.count(of: answers[0])
         var missing: [Int] = []
         var missingCount = 0
-        for key in 0..<capacity {
-            let value = cache.get(key)
-            if value?.key != key || value?.writer != key % threads {
+        for (key, answer) in answers.dropFirst().enumerated() {
+            let id = try RemoteLRUCache<Int, Int>.value(of: answer)
+            let owner = id.flatMap(registry.key(of:))
+            if owner != key || registry.writer(of: id!) != key % threads {
                 missingCount += 1
                 if missing.count < 5 { missing.append(key) }
             }

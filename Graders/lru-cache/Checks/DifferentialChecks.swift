@@ -1,19 +1,26 @@
-import HarnessKit
+import DriverKit
+import Wire
 
 /// A long seeded run of mixed operations, compared step by step with ``ReferenceLRUModel``.
+///
+/// The operations go to the subject in batches (growing from 1,024 to 16,384, so an early
+/// divergence is found after little work), each followed by a `count`; the driver runs the model
+/// alongside and compares every answer. The model and the expected answers never leave the driver.
 public enum LRUDifferentialChecks {
     /// Capacities run in order; each gets `operationsPerCapacity` operations.
     static let capacities = [1, 2, 7, 64, 1_000]
     static let operationsPerCapacity = 100_000
     static let baseSeed: UInt64 = 0x5EED_1A2B_3C4D_0001
+    static let firstBatch = 1_024
+    static let largestBatch = 16_384
 
-    public static func checks(_ maker: some LRUCacheMaker) -> [Check] {
+    public static func checks() -> [Check] {
         [
             Check("differential-model") { context in
                 for capacity in capacities {
-                    let seed = baseSeed &+ UInt64(capacity)
-                    let cache: any LRUCacheUnderTest<Int, Int> = maker.make(capacity: capacity)
-                    try compare(cache, capacity: capacity, seed: seed, operations: operationsPerCapacity, context: context)
+                    let seed = context.seed(default: baseSeed) &+ UInt64(capacity)
+                    let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity)
+                    try await compare(cache, capacity: capacity, seed: seed, operations: operationsPerCapacity, context: context)
                     context.note("capacity \(capacity), seed \(seed): \(operationsPerCapacity) operations agreed with the model")
                 }
             },
@@ -22,11 +29,29 @@ public enum LRUDifferentialChecks {
 
     /// Runs `operations` seeded operations on `cache` and the model, comparing every `get` result
     /// and the count after every operation; throws at the first divergence.
-    static func compare(_ cache: any LRUCacheUnderTest<Int, Int>, capacity: Int, seed: UInt64,
-                        operations: Int, context: CheckContext) throws {
+    static func compare(_ cache: RemoteLRUCache<Int, Int>, capacity: Int, seed: UInt64,
+                        operations: Int, context: CheckContext) async throws {
         var model = ReferenceLRUModel(capacity: capacity)
         var generator = SeededGenerator(seed: seed)
-        var recent = RecentOperations(keep: 10)
+        /// An operation as the transcript shows it: what was called, what the cache and the model
+        /// answered (gets), and what the put evicted in the model.
+        struct Step {
+            var operation: IntOperation
+            var actual: Int?
+            var expected: Int?
+            var evicts: Int?
+        }
+        var recent = RecentOperations<Step>(keep: 10) { step in
+            switch step.operation.kind {
+            case .get:
+                "get(\(step.operation.key)) → \(describe(step.actual))"
+                    + (step.actual == step.expected ? "" : " (model: \(describe(step.expected)))")
+            case .put:
+                "put(\(step.operation.key), \(step.operation.value))" + (step.evicts.map { " evicts \($0)" } ?? "")
+            case .count:
+                "count"
+            }
+        }
         // Keys come from a space about twice the capacity (so gets hit and miss and puts both
         // insert and update), or from the last few keys touched (so recency refreshes matter).
         let keySpace = UInt64(2 * capacity + 2)
@@ -46,45 +71,62 @@ public enum LRUDifferentialChecks {
                 + "at operation #\(index), \(what). Last operations: \(tail)")
         }
 
-        for index in 0..<operations {
-            let draw = generator.next()
-            let key: Int
-            if draw & 0b11 == 0 {
-                key = lastKeys[Int((draw >> 2) & 7)]
-            } else {
-                key = Int((draw >> 8) % keySpace)
-            }
-            lastKeys[index & 7] = key
-            if (draw >> 5) & 1 == 0 {
-                let expected = model.get(key)
-                let actual = cache.get(key)
-                recent.append("get(\(key)) → \(describe(actual))" + (actual == expected ? "" : " (model: \(describe(expected)))"))
-                if actual != expected {
-                    let why: String
-                    if expected == nil, let eviction = evictions[key] {
-                        why = "operation #\(eviction.index), put(\(eviction.by), …), evicted \(key) as the least recently used key"
-                    } else if expected == nil {
-                        why = "\(key) was never put"
-                    } else if actual == nil {
-                        why = "\(key) should still be present: it is among the \(capacity) most recently used keys"
-                    } else {
-                        why = "the last put(\(key), …) stored \(expected!)"
-                    }
-                    throw diverged(index, "get(\(key)) returned \(describe(actual)); expected \(describe(expected)) (\(why))")
+        var index = 0
+        var batchSize = firstBatch
+        while index < operations {
+            let count = min(batchSize, operations - index)
+            var batch: [IntOperation] = []
+            batch.reserveCapacity(count)
+            for offset in 0..<count {
+                let draw = generator.next()
+                let key: Int
+                if draw & 0b11 == 0 {
+                    key = lastKeys[Int((draw >> 2) & 7)]
+                } else {
+                    key = Int((draw >> 8) % keySpace)
                 }
-            } else {
-                let value = index
-                let evicts = model.count == capacity && !model.contains(key) ? model.leastRecentlyUsed : nil
-                model.put(key, value)
-                cache.put(key, value)
-                if let evicted = evicts { evictions[evicted] = (index, key) }
-                recent.append("put(\(key), \(value))" + (evicts.map { " evicts \($0)" } ?? ""))
+                lastKeys[(index + offset) & 7] = key
+                batch.append((draw >> 5) & 1 == 0 ? .get(key) : .put(key, index + offset))
             }
-            let expectedCount = model.count
-            let count = cache.count
-            if count != expectedCount {
-                throw diverged(index, "count is \(count); expected \(expectedCount)")
+            let answers = try await cache.perform(batch, countAfterEach: true)
+            for (offset, operation) in batch.enumerated() {
+                let position = index + offset
+                let key = operation.key
+                switch operation.kind {
+                case .get:
+                    let expected = model.get(key)
+                    let actual = try RemoteLRUCache<Int, Int>.value(of: answers[2 * offset])
+                    recent.append(Step(operation: operation, actual: actual, expected: expected))
+                    if actual != expected {
+                        let why: String
+                        if expected == nil, let eviction = evictions[key] {
+                            why = "operation #\(eviction.index), put(\(eviction.by), …), evicted \(key) as the least recently used key"
+                        } else if expected == nil {
+                            why = "\(key) was never put"
+                        } else if actual == nil {
+                            why = "\(key) should still be present: it is among the \(capacity) most recently used keys"
+                        } else {
+                            why = "the last put(\(key), …) stored \(expected!)"
+                        }
+                        throw diverged(position, "get(\(key)) returned \(describe(actual)); expected \(describe(expected)) (\(why))")
+                    }
+                case .put:
+                    let value = operation.value
+                    let evicts = model.count == capacity && !model.contains(key) ? model.leastRecentlyUsed : nil
+                    model.put(key, value)
+                    if let evicted = evicts { evictions[evicted] = (position, key) }
+                    recent.append(Step(operation: operation, evicts: evicts))
+                case .count:
+                    break
+                }
+                let expectedCount = model.count
+                let count = try RemoteLRUCache<Int, Int>.count(of: answers[2 * offset + 1])
+                if count != expectedCount {
+                    throw diverged(position, "count is \(count); expected \(expectedCount)")
+                }
             }
+            index += count
+            batchSize = min(largestBatch, batchSize * 2)
         }
     }
 }

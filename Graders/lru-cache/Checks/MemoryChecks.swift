@@ -1,132 +1,184 @@
-import HarnessKit
+import DriverKit
+import Wire
 
 /// What the cache keeps alive: evicted and overwritten values, the cache itself, and memory over a
-/// long run. Values are ``Tracked`` objects whose deinit a ``LifetimeTracker`` counts; the checks
-/// never hold on to one themselves.
+/// long run.
+///
+/// Two measures, of different standing. The subject counts its values' deinits (it makes the
+/// values, objects that report their release): that is its own report, precise but forgeable by
+/// code in its process. The grader reads the subject's resident memory from outside (`/proc`):
+/// that cannot be forged. The release checks use heavy values, each holding its own pages of
+/// resident memory, so a leak shows in both; a check fails when either shows one, and says so when
+/// the two disagree.
 public enum LRUMemoryChecks {
     static let boundedCapacity = 256
     static let boundedPuts = 1_000_000
     /// Resident memory may grow at most this much between the end of warm-up and the end of the run.
     static let maximumGrowthBytes: Int64 = 4 << 20
+    /// What one heavy value holds, and what resident memory may exceed the values kept by: a
+    /// leak of more than 64 values (16 in `released-with-cache`, whose values are larger) shows
+    /// from outside whatever the subject says.
+    static let heavyBytes = 64 << 10
+    static let largeHeavyBytes = 256 << 10
+    static let residentSlackBytes: Int64 = 4 << 20
 
-    public static func checks(_ maker: some LRUCacheMaker) -> [Check] {
+    public static func checks() -> [Check] {
         [
             Check("evicted-values-released") { context in
-                let tracker = LifetimeTracker()
                 let capacity = 50
-                let cache: any LRUCacheUnderTest<Int, Tracked> = maker.make(capacity: capacity)
-                for key in 0..<1_000 { cache.put(key, tracker.make(key)) }
-                let count = cache.count
+                try await warmUp(context)
+                let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .heavy, heavyBytes: heavyBytes)
+                let baseline = try residentBytes(context)
+                try await cache.performQuietly((0..<1_000).map { IntOperation.put($0, $0) })
+                let count = try await cache.count()
                 try require(count == capacity, "after 1000 puts of distinct keys at capacity \(capacity), count is \(count); "
                     + "expected \(capacity)")
-                let live = tracker.liveCount
-                context.note("1000 values put at capacity \(capacity): \(live) still alive, \(tracker.releasedCount) released")
+                let (created, released) = try await cache.lifetimes()
+                let live = created - released
+                context.note("1000 values put at capacity \(capacity): \(live) still alive, \(released) released (the subject's count)")
                 try require(live <= capacity, "after 1000 puts of distinct keys at capacity \(capacity), \(live) of the 1000 values "
                     + "are still alive; expected at most \(capacity), the entries the cache holds (evicted values are never "
                     + "released: something still references evicted entries)")
-                withExtendedLifetime(cache) {}
+                try crossCheck(context, baseline: baseline, kept: capacity, reportedLive: live,
+                               after: "1000 puts of distinct keys at capacity \(capacity)")
             },
 
             Check("overwritten-values-released") { context in
-                let tracker = LifetimeTracker()
                 let capacity = 10
-                let cache: any LRUCacheUnderTest<Int, Tracked> = maker.make(capacity: capacity)
+                try await warmUp(context)
+                let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .heavy, heavyBytes: heavyBytes)
+                let baseline = try residentBytes(context)
+                var puts: [IntOperation] = []
                 for round in 0...100 {
-                    for key in 0..<capacity { cache.put(key, tracker.make(round * 1_000 + key)) }
+                    for key in 0..<capacity { puts.append(.put(key, round * 1_000 + key)) }
                 }
-                let count = cache.count
+                try await cache.performQuietly(puts)
+                let count = try await cache.count()
                 try require(count == capacity, "after putting keys 0..<\(capacity) 101 times each at capacity \(capacity), "
                     + "count is \(count); expected \(capacity)")
-                for key in 0..<capacity {
-                    let payload = cache.get(key)?.payload
+                let answers = try await cache.perform((0..<capacity).map { IntOperation.get($0) })
+                for (key, answer) in answers.enumerated() {
+                    let payload = try RemoteLRUCache<Int, Int>.value(of: answer)
                     try require(payload == 100_000 + key, "after putting keys 0..<\(capacity) 101 times each, get(\(key)) returned "
                         + "\(payload.map { "the value of round \($0 / 1_000)" } ?? "nil"); expected the value of round 100 (the last put wins)")
                 }
-                let live = tracker.liveCount
-                context.note("\(tracker.createdCount) values put on \(capacity) keys: \(live) still alive")
-                try require(live <= capacity, "after putting keys 0..<\(capacity) 101 times each (\(tracker.createdCount) values), "
+                let (created, released) = try await cache.lifetimes()
+                let live = created - released
+                context.note("\(created) values put on \(capacity) keys: \(live) still alive (the subject's count)")
+                try require(live <= capacity, "after putting keys 0..<\(capacity) 101 times each (\(created) values), "
                     + "\(live) values are still alive; expected at most \(capacity), one per key (overwritten values are never released)")
-                withExtendedLifetime(cache) {}
+                try crossCheck(context, baseline: baseline, kept: capacity, reportedLive: live,
+                               after: "putting keys 0..<\(capacity) 101 times each")
             },
 
             Check("released-with-cache") { context in
+                try await warmUp(context)
                 for capacity in [1, 7, 100] {
-                    let tracker = LifetimeTracker()
-                    let (survivor, count) = useAndDrop(maker, capacity: capacity, tracker: tracker)
-                    try require(count == capacity, "after \(capacity * 3 / 2 + 1) puts of distinct keys at capacity \(capacity), "
+                    let baseline = try residentBytes(context)
+                    let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .heavy,
+                                                                      heavyBytes: largeHeavyBytes)
+                    let keys = capacity * 3 / 2 + 1
+                    var operations: [IntOperation] = (0..<keys).map { .put($0, $0) }
+                    operations += stride(from: keys - 1, through: keys - capacity, by: -2).map { .get($0) }
+                    operations += stride(from: keys - 1, through: keys - capacity, by: -3).map { .put($0, $0 + 10_000) }
+                    try await cache.performQuietly(operations)
+                    let count = try await cache.count()
+                    let deinitialised = try await cache.release()
+                    let (created, released) = try await cache.lifetimes()
+                    let live = created - released
+                    try require(count == capacity, "after \(keys) puts of distinct keys at capacity \(capacity), "
                         + "count was \(count); expected \(capacity)")
-                    let live = tracker.liveCount
-                    context.note("capacity \(capacity): \(tracker.createdCount) values put; after the cache was released, "
-                        + "\(live) still alive; cache object released: \(survivor.value == nil)")
-                    try require(survivor.value == nil, "a cache of capacity \(capacity) was still alive after its last "
+                    context.note("capacity \(capacity): \(created) values put; after the cache was released, "
+                        + "\(live) still alive; cache object released: \(deinitialised) (the subject's count)")
+                    try require(deinitialised, "a cache of capacity \(capacity) was still alive after its last "
                         + "reference was dropped; expected it to be deinitialised (a reference cycle through the cache itself?)")
                     try require(live == 0, "after a cache of capacity \(capacity) holding \(count) entries was released, \(live) "
                         + "of its values were still alive; expected 0 (a reference cycle among the entries, e.g. strong "
                         + "links in both directions of the list)")
+                    try crossCheck(context, baseline: baseline, kept: 0, reportedLive: live, valueBytes: largeHeavyBytes,
+                                   after: "a cache of capacity \(capacity) was used and released")
                 }
             },
 
             Check("bounded-memory") { context in
-                let tracker = LifetimeTracker()
                 let capacity = boundedCapacity
-                let cache: any LRUCacheUnderTest<Int, Tracked> = maker.make(capacity: capacity)
+                let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .tracked)
                 var generator = SeededGenerator(seed: 0xB0_0DED)
                 var baseline: Int64 = 0
                 let checkpoint = boundedPuts / 10
+                let perBatch = checkpoint / 4
                 var peakLive = 0
                 var puts = 0
                 var nextKey = 0
                 while puts < boundedPuts {
                     // Mostly new keys (each evicts one); every fourth step also updates and reads a
                     // recent key.
-                    cache.put(nextKey, tracker.make(nextKey))
-                    puts += 1
-                    if nextKey & 3 == 0 && nextKey > 0 {
-                        let recent = nextKey - 1 - Int(generator.next() % UInt64(min(nextKey, capacity / 2)))
-                        cache.put(recent, tracker.make(recent))
-                        _ = cache.get(recent)
+                    var batch: [IntOperation] = []
+                    batch.reserveCapacity(perBatch + perBatch / 2)
+                    for _ in 0..<perBatch {
+                        batch.append(.put(nextKey, nextKey))
                         puts += 1
+                        if nextKey & 3 == 0 && nextKey > 0 {
+                            let recent = nextKey - 1 - Int(generator.next() % UInt64(min(nextKey, capacity / 2)))
+                            batch.append(.put(recent, recent))
+                            batch.append(.get(recent))
+                            puts += 1
+                        }
+                        nextKey += 1
                     }
-                    nextKey += 1
+                    try await cache.performQuietly(batch)
                     if nextKey % checkpoint == 0 {
-                        let live = tracker.liveCount
+                        let (created, released) = try await cache.lifetimes()
+                        let live = created - released
                         peakLive = max(peakLive, live)
-                        let count = cache.count
+                        let count = try await cache.count()
                         try require(count == capacity, "after \(puts) puts (\(nextKey) distinct keys) at capacity \(capacity), "
                             + "count is \(count); expected \(capacity)")
                         try require(live <= capacity, "after \(puts) puts at capacity \(capacity), \(live) values are still "
                             + "alive; expected at most \(capacity) (dropped values are not released)")
-                        if nextKey == checkpoint { baseline = ProcessStats.residentBytes() }
+                        if nextKey == checkpoint { baseline = try residentBytes(context) }
                     }
                 }
-                let ending = ProcessStats.residentBytes()
+                let ending = try residentBytes(context)
                 let growth = ending - baseline
-                context.note("\(puts) puts at capacity \(capacity): at most \(peakLive) values alive at the checkpoints; "
-                    + "resident memory \(formatBytes(baseline)) after warm-up, \(formatBytes(ending)) at the end "
-                    + "(growth \(formatBytes(growth)), limit \(formatBytes(maximumGrowthBytes)))")
+                context.note("\(puts) puts at capacity \(capacity): at most \(peakLive) values alive at the checkpoints (the "
+                    + "subject's count); resident memory, read from outside, \(formatBytes(baseline)) after warm-up, "
+                    + "\(formatBytes(ending)) at the end (growth \(formatBytes(growth)), limit \(formatBytes(maximumGrowthBytes)))")
                 try require(growth <= maximumGrowthBytes, "over \(puts) puts at capacity \(capacity), resident memory grew by "
                     + "\(formatBytes(growth)) after warm-up (from \(formatBytes(baseline)) to \(formatBytes(ending))); expected at "
                     + "most \(formatBytes(maximumGrowthBytes)): the cache keeps something for every key it ever saw")
-                KeepAlive.park(cache)
             },
         ]
     }
 
-    /// Holds a weak reference, to see whether an object was deinitialised.
-    final class WeakBox {
-        weak var value: AnyObject?
-        init(_ value: AnyObject) { self.value = value }
+    /// Runs the requests a release check makes once, on a throwaway cache, before any baseline is
+    /// read: a fresh subject's first requests grow its memory by a megabyte or two (a thread's
+    /// stack, an allocator arena) that no value accounts for.
+    static func warmUp(_ context: CheckContext) async throws {
+        let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: 4, values: .heavy, heavyBytes: heavyBytes)
+        try await cache.performQuietly((0..<8).map { IntOperation.put($0, $0) })
+        _ = try await cache.perform((0..<8).map { IntOperation.get($0) })
+        _ = try await cache.count()
+        _ = try await cache.release()
+        _ = try await cache.lifetimes()
     }
 
-    /// Builds a cache, uses it (evictions, refreshes, updates), and drops it.
-    @inline(never)
-    static func useAndDrop(_ maker: some LRUCacheMaker, capacity: Int, tracker: LifetimeTracker) -> (WeakBox, Int) {
-        let cache: any LRUCacheUnderTest<Int, Tracked> = maker.make(capacity: capacity)
-        let box = WeakBox(cache)
-        let keys = capacity * 3 / 2 + 1
-        for key in 0..<keys { cache.put(key, tracker.make(key)) }
-        for key in stride(from: keys - 1, through: keys - capacity, by: -2) { _ = cache.get(key) }
-        for key in stride(from: keys - 1, through: keys - capacity, by: -3) { cache.put(key, tracker.make(key + 10_000)) }
-        return (box, cache.count)
+    /// Fails when resident memory, read from outside the subject, shows more heavy values than
+    /// `kept` still alive, whatever the subject's own count said.
+    static func crossCheck(_ context: CheckContext, baseline: Int64, kept: Int, reportedLive: Int,
+                           valueBytes: Int = heavyBytes, after what: String) throws {
+        let now = try residentBytes(context)
+        let growth = now - baseline
+        let allowed = Int64(kept * valueBytes) + residentSlackBytes
+        let resident = max(0, growth) / Int64(valueBytes)
+        context.note("resident memory, read from outside the subject: \(formatBytes(baseline)) before, \(formatBytes(now)) "
+            + "after \(what) (about \(resident) values of \(valueBytes >> 10) KiB; at most \(kept) kept, "
+            + "\(formatBytes(residentSlackBytes)) allowed besides)")
+        if growth > allowed {
+            throw CheckFailure("after \(what), the subject's resident memory grew by \(formatBytes(growth)), about \(resident) "
+                + "values of \(valueBytes >> 10) KiB each; expected at most \(kept) kept (\(formatBytes(allowed)) with slack)"
+                + (reportedLive <= kept ? ", although the subject reported only \(reportedLive) alive: its own count is not "
+                   + "borne out by its memory" : ": released values are still held"))
+        }
     }
 }

@@ -1,52 +1,66 @@
-import HarnessKit
+import DriverKit
+import Wire
 
-/// O(1) by scaling: the time per operation at capacity 100,000 against capacity 1,000.
+/// O(1) by scaling: the time per operation at capacity 100,000 against capacity 1,000, measured by
+/// the driver's clock around each batch (outside the subject).
 ///
 /// Both caches run the same kind of seeded workload (half `get`, half `put`, keys uniform over
-/// twice the capacity, so gets hit and miss and puts both update and insert-and-evict). Batches
-/// alternate between the two caches, round after round, so slow phases of the machine hit both;
-/// the per-operation time of each capacity is the minimum over rounds, which shrugs off
-/// interruptions. The keys never repeat from batch to batch at the large capacity, so both caches
-/// see the same mix of hits, misses, updates and evictions.
+/// twice the capacity, so gets hit and miss and puts both update and insert-and-evict). A batch is
+/// sent ahead (`load`), then run in one request whose round trip is timed: the subject's decoding
+/// is outside the measurement, its answers inside. Batches alternate between the two caches,
+/// round after round, so slow phases of the machine hit both; the per-operation time of each
+/// capacity is the minimum over rounds, which shrugs off interruptions. Batch size is chosen from
+/// an untimed warm-up batch so a round costs about the same at any speed: an O(n) cache needs far
+/// fewer operations to show.
+///
+/// That the batch was really run is checked on its answers: every value a get returned must have
+/// been put under that key, and about half the gets must hit (the cache is full, and keys are
+/// uniform over twice its capacity, whatever its eviction order).
 ///
 /// Calibration (2-core box, candidate code compiled as the pipeline does, so unspecialised
-/// generics): O(1) solutions measure a ratio of 1.4 to 2.2, with or without a busy process on the
-/// other core (the extra at the large capacity is CPU-cache misses); an array-based recency list
-/// measures 76 to 83. Any O(n) step on a fraction of the operations still costs 100,000 element
-/// visits against 1,000, so the limit of 8 leaves about 4× headroom for O(1) and 10× for O(n).
+/// generics): O(1) solutions measure a ratio of 1.4 to 2.2; an array-based recency list measures
+/// 76 to 83. Any O(n) step on a fraction of the operations still costs 100,000 element visits
+/// against 1,000, so the limit of 8 leaves about 4× headroom for O(1) and 10× for O(n).
 public enum LRUScalingChecks {
     static let smallCapacity = 1_000
     static let largeCapacity = 100_000
     static let rounds = 15
     static let minimumRounds = 5
-    static let operationsPerBatch = 20_480
-    /// A batch stops early after this long (an O(n) cache needs far fewer operations to show).
-    static let batchLimitNanos: UInt64 = 30_000_000
+    static let largestBatch = 20_480
+    static let smallestBatch = 256
+    /// A timed batch is sized to take about this long at the slower capacity.
+    static let batchTargetNanos = 8_000_000.0
     /// The verdict: per-operation time at the large capacity over the small one, at most this.
     static let maximumRatio = 8.0
+    /// Keys fit below this; a put's value carries its key in these low bits.
+    static let keyBits = 18
+    /// At least this share of a batch's gets must hit (a full cache holds half the key space).
+    static let minimumHitShare = 0.25
 
-    public static func checks(_ maker: some LRUCacheMaker) -> [Check] {
+    public static func checks() -> [Check] {
         [
             Check("o1-scaling") { context in
-                let started = ProcessStats.monotonicNanos()
-                let small = try prepare(maker, capacity: smallCapacity, seed: 0xA11CE)
-                let large = try prepare(maker, capacity: largeCapacity, seed: 0xB0B)
-                KeepAlive.park(small.cache)
-                KeepAlive.park(large.cache)
+                let small = try await prepare(context, capacity: smallCapacity, seed: 0xA11CE)
+                let large = try await prepare(context, capacity: largeCapacity, seed: 0xB0B)
 
-                // One untimed batch each: first-touch page faults and lazy growth stay out of the numbers.
-                _ = small.run(limitNanos: batchLimitNanos)
-                _ = large.run(limitNanos: batchLimitNanos)
+                // One untimed batch each: first-touch page faults and lazy growth stay out of the
+                // numbers, and the slower per-operation time sizes the timed batches (small, so an
+                // O(n) cache, about a millisecond per operation at the large capacity, spends
+                // little of the budget on it).
+                let warmSmall = try await small.run(operations: smallestBatch)
+                let warmLarge = try await large.run(operations: smallestBatch)
+                let slowest = max(warmSmall, warmLarge)
+                let batch = min(largestBatch, max(smallestBatch, Int(batchTargetNanos / max(slowest, 1))))
 
                 var smallTimes: [Double] = []
                 var largeTimes: [Double] = []
                 var roundRatios: [Double] = []
                 for round in 0..<rounds {
-                    if round >= minimumRounds && secondsSince(started) > context.budgetSeconds * 0.6 { break }
+                    if round >= minimumRounds && context.elapsedSeconds > context.budgetSeconds * 0.6 { break }
                     let first = round % 2 == 0 ? small : large
                     let second = round % 2 == 0 ? large : small
-                    let a = first.run(limitNanos: batchLimitNanos)
-                    let b = second.run(limitNanos: batchLimitNanos)
+                    let a = try await first.run(operations: batch)
+                    let b = try await second.run(operations: batch)
                     let (smallTime, largeTime) = round % 2 == 0 ? (a, b) : (b, a)
                     smallTimes.append(smallTime)
                     largeTimes.append(largeTime)
@@ -54,10 +68,15 @@ public enum LRUScalingChecks {
                 }
 
                 for workload in [small, large] {
-                    let count = workload.cache.count
+                    let count = try await workload.cache.count()
                     if count != workload.capacity {
                         throw CheckFailure("after the timed operations at capacity \(workload.capacity), count is \(count); "
                             + "expected \(workload.capacity) (the cache was full and entries are never removed, only replaced)")
+                    }
+                    if workload.hitShare < minimumHitShare {
+                        throw CheckFailure("at capacity \(workload.capacity), only \(Int(workload.hitShare * 100))% of the timed gets "
+                            + "found their key; expected about half (the cache is full and keys are uniform over twice its "
+                            + "capacity): the timed operations were not performed as asked")
                     }
                 }
 
@@ -65,8 +84,8 @@ public enum LRUScalingChecks {
                 let largeBest = largeTimes.min()!
                 let ratio = largeBest / smallBest
                 let sortedRatios = roundRatios.sorted()
-                context.note("per operation, best of \(smallTimes.count) alternating rounds: "
-                    + "\(formatDuration(nanos: smallBest)) at capacity \(smallCapacity), "
+                context.note("per operation, best of \(smallTimes.count) alternating rounds of \(batch) operations, "
+                    + "timed by the driver around each batch: \(formatDuration(nanos: smallBest)) at capacity \(smallCapacity), "
                     + "\(formatDuration(nanos: largeBest)) at capacity \(largeCapacity); ratio \(formatRatio(ratio)) "
                     + "(limit \(formatRatio(maximumRatio)))")
                 context.note("per-round ratios: min \(formatRatio(sortedRatios.first!)), "
@@ -85,64 +104,76 @@ public enum LRUScalingChecks {
 
     /// A full cache and its seeded stream of operations, ready to be timed.
     final class Workload {
-        let cache: any LRUCacheUnderTest<Int, Int>
+        let cache: RemoteLRUCache<Int, Int>
         let capacity: Int
         private let keySpace: UInt64
         private var generator: SeededGenerator
-        private var checksum = 0
+        private var sequence = 0
+        private var gets = 0
+        private var hits = 0
 
-        init(cache: any LRUCacheUnderTest<Int, Int>, capacity: Int, generator: SeededGenerator) {
+        init(cache: RemoteLRUCache<Int, Int>, capacity: Int, generator: SeededGenerator) {
             self.cache = cache
             self.capacity = capacity
             self.keySpace = UInt64(2 * capacity)
             self.generator = generator
         }
 
-        /// Runs `operationsPerBatch` operations (or as many as fit in `limitNanos`); returns
-        /// nanoseconds per operation. The stream goes on from batch to batch, never replaying keys.
-        @inline(never)
-        func run(limitNanos: UInt64) -> Double {
-            let cache = cache
-            let keySpace = keySpace
-            var generator = generator
-            var done = 0
-            var sum = checksum
-            let start = ProcessStats.monotonicNanos()
-            var elapsed: UInt64 = 0
-            while done < operationsPerBatch {
-                for _ in 0..<64 {
-                    let draw = generator.next()
-                    // Multiply-shift: a uniform key in 0..<keySpace without a division.
-                    let key = Int(((draw >> 32) &* keySpace) >> 32)
-                    if draw & 1 == 0 {
-                        sum &+= cache.get(key) ?? 1
-                    } else {
-                        cache.put(key, done)
-                    }
+        var hitShare: Double { gets == 0 ? 1 : Double(hits) / Double(gets) }
+
+        /// Runs `operations` operations of the stream (which goes on from batch to batch, never
+        /// replaying keys); returns nanoseconds per operation, as the driver's clock saw it.
+        func run(operations count: Int) async throws -> Double {
+            var batch: [IntOperation] = []
+            var keys: [Int] = []
+            batch.reserveCapacity(count)
+            for _ in 0..<count {
+                let draw = generator.next()
+                // Multiply-shift: a uniform key in 0..<keySpace without a division.
+                let key = Int(((draw >> 32) &* keySpace) >> 32)
+                if draw & 1 == 0 {
+                    batch.append(.get(key))
+                    keys.append(key)
+                } else {
+                    sequence += 1
+                    batch.append(.put(key, sequence << LRUScalingChecks.keyBits | key))
                 }
-                done += 64
-                elapsed = ProcessStats.monotonicNanos() &- start
-                if elapsed > limitNanos { break }
             }
-            self.generator = generator
-            checksum = sum
-            return Double(elapsed) / Double(done)
+            try await cache.load(batch)
+            let started = DriverClock.nanos()
+            let values = try await cache.runLoaded(gets: keys.count)
+            let elapsed = DriverClock.nanos() &- started
+            guard values.count == keys.count else {
+                throw SubjectError.malformed("a timed batch answered \(values.count) gets of \(keys.count)")
+            }
+            let mask = (1 << LRUScalingChecks.keyBits) - 1
+            for (key, value) in zip(keys, values) {
+                guard let value else { continue }
+                hits += 1
+                if value & mask != key {
+                    throw CheckFailure("during the timed operations at capacity \(capacity), get(\(key)) returned \(value), "
+                        + "which was never put under key \(key)")
+                }
+            }
+            gets += keys.count
+            return Double(elapsed) / Double(count)
         }
     }
 
     /// Fills a cache of `capacity` with keys `0..<capacity` and checks that it holds them.
-    static func prepare(_ maker: some LRUCacheMaker, capacity: Int, seed: UInt64) throws -> Workload {
-        let cache: any LRUCacheUnderTest<Int, Int> = maker.make(capacity: capacity)
-        for key in 0..<capacity { cache.put(key, key) }
-        let count = cache.count
+    static func prepare(_ context: CheckContext, capacity: Int, seed: UInt64) async throws -> Workload {
+        let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity)
+        try await cache.performQuietly((0..<capacity).map { IntOperation.put($0, $0) })
+        let count = try await cache.count()
         if count != capacity {
             throw CheckFailure("after put(k, k) for k in 0..<\(capacity) at capacity \(capacity), count is \(count); "
                 + "expected \(capacity) (the cache must hold its entries before its speed means anything)")
         }
         var generator = SeededGenerator(seed: seed)
-        for _ in 0..<64 {
-            let key = Int(generator.next() % UInt64(capacity))
-            let value = cache.get(key)
+        let keys = (0..<64).map { _ in Int(generator.next() % UInt64(capacity)) }
+        let answers = try await cache.perform(keys.map { IntOperation.get($0) })
+        for (key, answer) in zip(keys, answers) {
+            let value = try RemoteLRUCache<Int, Int>.value(of: answer)
             if value != key {
                 throw CheckFailure("after put(k, k) for k in 0..<\(capacity) at capacity \(capacity), get(\(key)) returned "
                     + "\(describe(value)); expected \(key) (nothing was evicted yet)")

@@ -25,6 +25,9 @@ struct options {
     long open_files;
     long processes;             /* RLIMIT_NPROC: processes and threads of the sandbox uid */
     bool require_isolation;     /* fail instead of running without namespaces and a uid switch */
+    bool memory_poll;           /* limit memory by polling even where a cgroup is writable: joining a
+                                 * v1 memory cgroup costs a kernel grace period (~15 ms here), which a
+                                 * trusted program (a check's driver) need not pay */
     char **target;              /* argv of the program, target[0] an absolute path */
 };
 
@@ -61,7 +64,8 @@ struct memory_guard {
     long long limit;
     long long peak;             /* measured by polling (always) and by the cgroup (when present) */
 };
-void memory_guard_init(struct memory_guard *guard, long long limit, pid_t launcher, char *notes, size_t notes_size);
+void memory_guard_init(struct memory_guard *guard, long long limit, pid_t launcher, bool cgroup_allowed,
+                       char *notes, size_t notes_size);
 int memory_guard_attach(struct memory_guard *guard, pid_t pid);
 /* Samples the tree under root_pid; returns true when the limit is exceeded. */
 bool memory_guard_sample(struct memory_guard *guard, pid_t root_pid);

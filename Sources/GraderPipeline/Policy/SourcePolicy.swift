@@ -46,7 +46,22 @@ public enum SourcePolicy {
              message: "signals, traces or reconfigures processes"),
         Rule(id: "process-exit", dangerous: false, calls: ["exit", "_exit", "abort"],
              message: "ends the whole process from library code"),
+        // Evidence of reaching into the process beyond the cache: what a forger needs to read the
+        // subject runtime's memory or to write on its channel. Findings for reviewers only: the
+        // driver never trusts the subject's bytes, so these are not the defence.
+        Rule(id: "raw-memory", dangerous: false,
+             patterns: [#"\b(?:Unsafe(?:Mutable)?(?:Raw)?(?:Buffer)?Pointer|OpaquePointer)\s*(?:<[^<>()]*>)?\s*\(\s*bitPattern\s*:"#],
+             message: "makes a pointer from an integer address (reads or writes raw memory)"),
     ]
+
+    /// Calls on a raw file descriptor: reported when the descriptor is one the code did not open
+    /// (an integer literal, or any descriptor at all when the code opens none itself).
+    static let descriptorCalls = ["read", "write", "pread", "pwrite", "readv", "writev", "send", "recv", "sendmsg", "recvmsg",
+                                  "sendto", "recvfrom", "close", "dup", "dup2", "dup3", "fcntl", "ioctl", "lseek", "shutdown",
+                                  "fsync", "ftruncate"]
+    /// Calls that give the code descriptors of its own.
+    static let descriptorSources = ["open", "openat", "creat", "socket", "socketpair", "pipe", "pipe2", "fileno", "mkstemp",
+                                    "memfd_create", "eventfd", "epoll_create", "epoll_create1"]
 
     static let systemModules = ["Glibc", "Foundation", "Darwin", "Musl", "SwiftGlibc"]
     static let declarationKeywords: Set<String> = ["func", "let", "var", "case", "class", "struct", "enum", "actor",
@@ -87,6 +102,9 @@ public enum SourcePolicy {
                 }
             }
         }
+        for (offset, message) in descriptorFindings(code: code, nsCode: nsCode, declared: declared) {
+            add("foreign-descriptor", offset, message, dangerous: false)
+        }
         for match in matches(#"(?m)^[ \t]*(?:@\w+[ \t]+)*import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
             let module = nsCode.substring(with: match.range(at: 1))
             if !allowedImports.contains(module) {
@@ -95,12 +113,40 @@ public enum SourcePolicy {
                     dangerous: false)
             }
         }
-        for literal in text.strings where literal.text.hasPrefix("/") && literal.text.count > 1 {
-            findings.append(PolicyFinding(rule: "absolute-path", file: name, line: literal.line,
-                                          message: "names the absolute path \"\(literal.text.prefix(80))\"; a solution has no files to touch",
-                                          dangerous: false))
+        for literal in text.strings {
+            if literal.text == "proc" || literal.text.contains("/proc") || literal.text.hasPrefix("proc/") {
+                findings.append(PolicyFinding(rule: "proc-path", file: name, line: literal.line,
+                                              message: "names \"\(literal.text.prefix(80))\", a path under /proc (where a process's "
+                                                + "memory maps and descriptors are listed); a cache has no use for it",
+                                              dangerous: false))
+            } else if literal.text.hasPrefix("/") && literal.text.count > 1 {
+                findings.append(PolicyFinding(rule: "absolute-path", file: name, line: literal.line,
+                                              message: "names the absolute path \"\(literal.text.prefix(80))\"; a solution has no files to touch",
+                                              dangerous: false))
+            }
         }
         return findings.sorted { ($0.line, $0.rule) < ($1.line, $1.rule) }
+    }
+
+    /// Raw descriptor calls on descriptors the code did not open: any, when it opens none itself;
+    /// otherwise those whose descriptor argument is an integer literal.
+    static func descriptorFindings(code: String, nsCode: NSString, declared: Set<String>) -> [(offset: Int, message: String)] {
+        func calls(_ name: String) -> [NSTextCheckingResult] {
+            matches(#"(?<![\w$])"# + NSRegularExpression.escapedPattern(for: name) + #"\s*\(\s*([^,()]*)"#, in: code)
+                .filter { isCall(at: $0.range.location, in: nsCode, ownNames: declared.contains(name)) }
+        }
+        let opensItsOwn = descriptorSources.contains { !calls($0).isEmpty }
+        var found: [(offset: Int, message: String)] = []
+        for name in descriptorCalls {
+            for match in calls(name) {
+                let argument = nsCode.substring(with: match.range(at: 1)).trimmingCharacters(in: .whitespaces)
+                let literal = Int32(argument) != nil
+                guard literal || !opensItsOwn else { continue }
+                found.append((match.range.location, "`\(name)(\(argument.prefix(20)), …)` works on a descriptor the code did not open"
+                    + (literal ? "" : " (it opens none itself)")))
+            }
+        }
+        return found
     }
 
     /// True unless the name at `location` is declared there (`func system(`), called as a member

@@ -1,7 +1,7 @@
 import Foundation
 import GraderModel
 import GraderProcess
-import HarnessKit
+import Wire
 
 /// The race pass (SPEC §3): the challenge's concurrent checks run again in a `-sanitize=thread`
 /// build, and every distinct ThreadSanitizer report becomes evidence.
@@ -10,7 +10,9 @@ import HarnessKit
 /// weighed toward criteria and red flags like any check:
 /// - `fail` when ThreadSanitizer reports a race with a frame of the submission's code on one of
 ///   its access stacks, even if every functional check passed; also when a check's standard error
-///   (where the reports go) was closed or redirected before its end marker, or outgrew what is kept;
+///   (where the reports go) was closed or redirected before its end marker, or outgrew what is kept,
+///   or when a check that reached its concurrent phase ended before the grader could confirm that
+///   standard error was intact (the subject never acknowledged the end marker);
 /// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
 ///   concurrency to observe (when none reached it in the scored pass either, the rehearsal before
 ///   that phase being single-threaded and deterministic, the race pass does not run at all);
@@ -49,12 +51,13 @@ struct RacePass: Sendable {
         var moduleBuildMilliseconds: Int
     }
 
-    /// Builds the submission with ThreadSanitizer in `workDirectory`, re-runs `checks` and judges.
-    /// Throws ``GraderFault`` when the grader (or ThreadSanitizer itself) fails.
+    /// Builds the submission's subject with ThreadSanitizer in `workDirectory`, re-runs `checks`
+    /// with `driver` (the plain build's: the driver is never instrumented) and judges. Throws
+    /// ``GraderFault`` when the grader (or ThreadSanitizer itself) fails.
     func run(_ files: [SubmittedFile], challenge: Challenge, checks: [CheckDefinition], graderVersion: String,
-             workDirectory: URL) async throws -> Result {
+             driver: URL, workDirectory: URL) async throws -> Result {
         let started = ContinuousClock.now
-        let module = try await cache.module(for: challenge, set: .full, graderVersion: graderVersion, build: .threadSanitizer)
+        let module = try await cache.module(for: challenge, set: .full, graderVersion: graderVersion)
         let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache,
                                           compileLimitSeconds: compileLimitSeconds, build: .threadSanitizer)
         let compiled = try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
@@ -63,14 +66,14 @@ struct RacePass: Sendable {
             throw GraderFault.io("the ThreadSanitizer build failed where the plain build compiled: \(compiled)")
         }
         var settings = CheckRunner.Settings()
-        settings.environment = ["TSAN_OPTIONS": Self.sanitizerOptions]
-        settings.arguments = ["--stderr-end-marker"]
+        settings.subjectEnvironment = ["TSAN_OPTIONS": Self.sanitizerOptions]
+        settings.endMarkers = true
         settings.memoryBytes = Self.memoryBytes
         settings.outputBytes = Self.outputBytes
         settings.budgetFactor = definition.budgetFactor
         let executions = await CheckRunner(runner: runner, parallelism: parallelism,
                                            runtimePaths: [toolchain.runtimeLibraryDirectory], settings: settings)
-            .execute(checks, binary: binary, workDirectory: workDirectory) { _ in }
+            .execute(checks, subject: binary, driver: driver, workDirectory: workDirectory) { _ in }
         let symbolizer = StackSymbolizer(toolchain: toolchain, runner: runner, binary: binary,
                                          workDirectory: workDirectory)
         var result = try await judge(executions, symbolizer: symbolizer)
@@ -86,7 +89,7 @@ struct RacePass: Sendable {
         var log: ThreadSanitizerLog
         /// The check reached the phase in which its threads share the subject.
         var reachedConcurrency: Bool
-        /// The harness wrote its result, and then its end marker reached standard error.
+        /// The subject acknowledged the driver's request to write the end marker.
         var reported: Bool
         var standardErrorIntact: Bool
         /// Standard error outgrew ``outputBytes`` and its middle was dropped.
@@ -100,11 +103,10 @@ struct RacePass: Sendable {
         for execution in executions {
             let outcome = execution.outcome
             if outcome.status == .error { throw GraderFault.checkHarness(check: outcome.id, message: outcome.message) }
-            guard let process = execution.result else { continue }
+            guard let process = execution.subject, let nonce = execution.endMarker else { continue }
             let standardError = String(decoding: process.standardError, as: UTF8.self)
             let log = ThreadSanitizerLog(standardError)
-            let reported = CheckRunner.authenticatedLines(in: process.standardOutput, token: execution.token,
-                                                          check: outcome.id).reports.count == 1
+            let reported = execution.report?.finishAcknowledged == true
             if let fatal = log.fatal, !reported {
                 throw GraderFault.io("ThreadSanitizer failed in the race pass's \(outcome.id): \(fatal)")
             }
@@ -119,7 +121,7 @@ struct RacePass: Sendable {
                 check: outcome.id, log: log,
                 reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
                 reported: reported,
-                standardErrorIntact: standardError.contains("\(CheckReport.standardErrorEndMarker)\(execution.token) \(outcome.id)"),
+                standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
                 standardErrorTruncated: process.standardErrorTruncated,
                 ending: ending))
         }
@@ -184,6 +186,7 @@ struct RacePass: Sendable {
         }
         let counted = kept.filter(\.finding.counted)
         let tampered = observations.filter { $0.reported && !$0.standardErrorIntact }.map(\.check)
+        let unconfirmed = observations.filter { $0.reachedConcurrency && !$0.reported }.map(\.check)
         let overflowed = observations.filter(\.standardErrorTruncated).map(\.check)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
 
@@ -199,6 +202,11 @@ struct RacePass: Sendable {
             status = .fail
             message = "standard error was closed or redirected while \(tampered.joined(separator: ", ")) ran under "
                 + "ThreadSanitizer, which reports there: races cannot be ruled out"
+        } else if !unconfirmed.isEmpty {
+            status = .fail
+            message = "the subject ended while \(unconfirmed.joined(separator: ", ")) ran under ThreadSanitizer, after "
+                + "reaching the concurrent phase and before the grader could confirm that its standard error (where "
+                + "ThreadSanitizer reports) was intact: races cannot be ruled out"
         } else if !overflowed.isEmpty {
             status = .fail
             message = "standard error passed \(outputBytes >> 20) MiB while \(overflowed.joined(separator: ", ")) ran under "

@@ -1,0 +1,58 @@
+import Synchronization
+import Wire
+
+/// What a running check works with: the subject, the meter, its budget and seed, and what it
+/// records besides pass or fail (evidence for reviewers, the phase it is in).
+public final class CheckContext: Sendable {
+    /// The check's budget; a check that loops for a while sizes its work by it.
+    public let budgetSeconds: Double
+    /// The seed for randomised work (`--seed`; each check has its own default), so a failing run
+    /// can be replayed.
+    public let seed: UInt64?
+    /// The candidate's process.
+    public let subject: SubjectConnection
+    /// Figures about the subject taken from outside it.
+    public let meter: SubjectMeter
+    /// When the check started (``DriverClock/nanos()``).
+    public let started: UInt64
+    private let notes = Mutex<[String]>([])
+    private let currentPhase = Mutex<String?>(nil)
+
+    static let maximumNotes = 40
+    static let maximumNoteLength = 600
+
+    init(budgetSeconds: Double, seed: UInt64?, subject: SubjectConnection, meter: SubjectMeter, started: UInt64) {
+        self.budgetSeconds = budgetSeconds
+        self.seed = seed
+        self.subject = subject
+        self.meter = meter
+        self.started = started
+    }
+
+    /// The seed to use: the one given on the command line, else the check's own default.
+    public func seed(default value: UInt64) -> UInt64 { seed ?? value }
+
+    /// Marks the start of a phase of the check (say `"concurrent"`, after a single-threaded
+    /// rehearsal). Red-flag rules can require a phase; the driver's own record decides it.
+    public func enterPhase(_ name: String) {
+        currentPhase.withLock { $0 = name }
+    }
+
+    public var phase: String? { currentPhase.withLock { $0 } }
+
+    /// Adds one line of evidence (kept short; at most 40 lines per check).
+    public func note(_ line: String) {
+        notes.withLock {
+            guard $0.count < Self.maximumNotes else { return }
+            $0.append(String(line.prefix(Self.maximumNoteLength)))
+        }
+    }
+
+    var evidence: [String] { notes.withLock { $0 } }
+
+    /// Seconds since the check started.
+    public var elapsedSeconds: Double { Double(DriverClock.nanos() &- started) / 1e9 }
+
+    /// Seconds left of the budget (never negative).
+    public var remainingSeconds: Double { max(0, budgetSeconds - elapsedSeconds) }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Wire
+
+/// The entry point of a driver process: `run <check-id> --budget-ms <n> [--seed <n>]
+/// [--end-marker <nonce>]`, or `list`.
+///
+/// Standard input is the control channel to the grader, standard output the channel to the
+/// subject; both are moved aside first, so nothing the driver prints can reach either. The driver
+/// waits for the subject's hello, runs the one check within its budget, asks the subject to
+/// finish (writing `nonce` on its standard error) when `--end-marker` is given, and sends its
+/// ``DriverReport`` on the control channel. It runs in a sandbox of its own, with no access to
+/// the subject's process or files; only the channel connects them.
+public enum DriverMain {
+    public static func run(checks: [Check]) async -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "list":
+            print(checks.map(\.id).joined(separator: "\n"))
+            exit(0)
+        case "run" where arguments.count >= 2:
+            await runOne(id: arguments[1], options: Options(arguments), checks: checks)
+        default:
+            writeStandardError("usage: driver list | driver run <check-id> [--budget-ms <n>] [--seed <n>] [--end-marker <nonce>]\n")
+            exit(64)
+        }
+    }
+
+    struct Options {
+        var budgetSeconds: Double = 10
+        var seed: UInt64?
+        var endMarker: String?
+
+        init(_ arguments: [String]) {
+            func value(_ flag: String) -> String? {
+                guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
+                return arguments[index + 1]
+            }
+            if let text = value("--budget-ms"), let milliseconds = Double(text), milliseconds > 0 {
+                budgetSeconds = milliseconds / 1000
+            }
+            seed = value("--seed").flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: $0.hasPrefix("0x") ? 16 : 10) }
+            endMarker = value("--end-marker")
+        }
+    }
+
+    /// How long the subject has to acknowledge the end-of-check marker.
+    static let finishSeconds = 2.0
+
+    static func runOne(id: String, options: Options, checks: [Check]) async -> Never {
+        let subjectDescriptor = fcntl(1, F_DUPFD_CLOEXEC, 100)
+        let controlDescriptor = fcntl(0, F_DUPFD_CLOEXEC, 100)
+        let null = open("/dev/null", O_RDONLY)
+        if null >= 0 { dup2(null, 0); close(null) }
+        dup2(2, 1)
+        let meter = SubjectMeter(descriptor: controlDescriptor >= 0 ? controlDescriptor : nil)
+        guard subjectDescriptor >= 0 else {
+            finish(meter, DriverReport(status: .error, message: "the driver was started without a subject channel"))
+        }
+        guard let check = checks.first(where: { $0.id == id }) else {
+            finish(meter, DriverReport(status: .error, message: "the driver has no check named \(id)"))
+        }
+
+        let subject = SubjectConnection(descriptor: subjectDescriptor)
+        subject.start()
+        let started = DriverClock.nanos()
+        let deadline = started + UInt64(options.budgetSeconds * 1e9)
+        subject.setDeadline(deadline)
+        let context = CheckContext(budgetSeconds: options.budgetSeconds, seed: options.seed, subject: subject,
+                                   meter: meter, started: started)
+        var report = await outcome(of: check, context: context)
+        if let nonce = options.endMarker, subject.failure == nil {
+            subject.setDeadline(DriverClock.nanos() + UInt64(finishSeconds * 1e9))
+            report.finishAcknowledged = (try? await subject.request("finish") { $0.string(nonce) }) != nil
+        }
+        report.durationMicros = (DriverClock.nanos() &- started) / 1000
+        finish(meter, report)
+    }
+
+    /// Runs the check and turns how it ended into a report.
+    static func outcome(of check: Check, context: CheckContext) async -> DriverReport {
+        func report(_ status: DriverReport.Status, _ message: String) -> DriverReport {
+            DriverReport(status: status, message: message, evidence: context.evidence, phase: context.phase)
+        }
+        do {
+            try await context.subject.waitForHello()
+            try await check.body(context)
+            return report(.pass, "passed")
+        } catch let failure as CheckFailure {
+            return report(.fail, failure.message)
+        } catch let timeout as CheckTimeout {
+            return report(.timeout, await timeoutMessage(context, during: timeout.what))
+        } catch let skipped as NotAssessed {
+            return report(.error, "not assessed: \(skipped.reason)")
+        } catch let error as SubjectError {
+            switch error {
+            case .ended(let what):
+                return report(.subjectEnded, what.isEmpty ? "the subject ended before the check finished"
+                                                         : "the subject ended during \(what)")
+            case .timedOut(let what):
+                return report(.timeout, await timeoutMessage(context, during: what))
+            case .malformed:
+                return report(.fail, error.description)
+            case .refused:
+                return report(.error, error.description)
+            }
+        } catch {
+            return report(.error, "the check threw an unexpected error: \(error)")
+        }
+    }
+
+    /// "did not finish within 5 s (waiting for …); the process was blocked, using no CPU (a deadlock?)".
+    static func timeoutMessage(_ context: CheckContext, during what: String) async -> String {
+        let state: String
+        switch await context.meter.isBusy() {
+        case true?: state = "the process was still using CPU (an endless loop or livelock?)"
+        case false?: state = "the process was blocked, using no CPU (a deadlock?)"
+        case nil: state = "whether it was busy or blocked could not be measured"
+        }
+        let during = what.isEmpty ? "" : " (waiting for the answer to \(what))"
+        return "did not finish within \(formatSeconds(context.budgetSeconds))\(during); \(state)"
+    }
+
+    static func finish(_ meter: SubjectMeter, _ report: DriverReport) -> Never {
+        do { try meter.send(report) } catch {
+            writeStandardError("driver: could not send the report: \(error)\n\(report.status): \(report.message)\n")
+        }
+        _exit(0)
+    }
+}
+
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        if written <= 0 { return }
+        offset += written
+    }
+}

@@ -1,0 +1,319 @@
+/// Linearizability of a concurrent history against a sequential specification: the Wing–Gong
+/// search with Lowe's memoisation, as in Porcupine (github.com/anishathalye/porcupine,
+/// `checker.go`, `checkSingle`), with the history partitioned by the caller (Porcupine's
+/// `PartitionEvent`) and a time bound.
+///
+/// A history is linearizable when its operations can be put in one order that respects real time
+/// (an operation that returned before another was invoked comes first) and in which the
+/// specification, applied in that order, gives every answer that was observed. The search walks
+/// the history's calls and returns in time order, tries to linearize the earliest pending calls
+/// first, and backtracks; it remembers every (set of linearized operations, state) pair it has
+/// seen, so no configuration is explored twice. Calls and returns at the same instant are ordered
+/// calls first, so touching intervals count as overlapping (the permissive reading: never a false
+/// violation). An operation that never returned (its thread hung) may take effect at any point
+/// after its invocation; its answer is unknown.
+public enum Linearizability {
+    public enum Verdict: Sendable, Equatable {
+        case linearizable
+        /// No order works. `partition` names the part of the history (a key); `longest` is the
+        /// most operations of it the search could linearize; `stuck` indexes (into the partition's
+        /// operations) the calls that were pending where it got furthest, which no order could place.
+        case violation(partition: String, operations: Int, longest: Int, stuck: [Int])
+        /// The search ran out of time or memory: the history is not assessed, never passed.
+        case unknown(String)
+    }
+
+    /// Stops a search whose memo outgrows this many words (8 bytes each; about 512 MiB with the
+    /// set's overhead).
+    public static let maximumMemoWords = 48_000_000
+
+    /// Checks each partition in turn; the first violation or unknown ends the check.
+    @inlinable
+    public static func check<Specification: SequentialSpecification>(
+        _ specification: Specification,
+        partitions: [(label: String, initial: Specification.State, history: [HistoryOperation<Specification.Input, Specification.Output>])],
+        deadline: UInt64
+    ) -> Verdict {
+        for partition in partitions {
+            let verdict = checkSingle(specification, label: partition.label, initial: partition.initial,
+                                      history: partition.history, deadline: deadline)
+            if verdict != .linearizable { return verdict }
+        }
+        return .linearizable
+    }
+
+    /// One partition, searched on its own.
+    @inlinable
+    public static func checkSingle<Specification: SequentialSpecification>(
+        _ specification: Specification, label: String, initial: Specification.State,
+        history unsorted: [HistoryOperation<Specification.Input, Specification.Output>], deadline: UInt64
+    ) -> Verdict {
+        if unsorted.isEmpty { return .linearizable }
+        // Operations numbered in invocation order, so the set of linearized ones is a prefix plus
+        // the few beyond it that overlap its first gap (see ``LinearizedSet``).
+        let order = unsorted.indices.sorted { (unsorted[$0].invoked, $0) < (unsorted[$1].invoked, $1) }
+        let history = order.map { unsorted[$0] }
+        let count = history.count
+        var list = EntryList(history)
+        var linearized = LinearizedSet()
+        var seen = Set<Configuration<Specification.State>>(minimumCapacity: count * 2)
+        var seenWords = 0
+        var calls: [(entry: Int, state: Specification.State, linearized: LinearizedSet)] = []
+        var state = initial
+        var entry = list.first
+        var longest = 0
+        var stuckAtLongest: [Int] = []
+        var iterations = 0
+        while list.first != EntryList.end {
+            iterations += 1
+            if iterations & 4095 == 0 {
+                if DriverClock.nanos() >= deadline {
+                    return .unknown("the linearizability search of \(label) (\(count) operations) ran out of time")
+                }
+            }
+            let current = list.entries[entry]
+            if current.isCall {
+                let operation = history[current.operation]
+                if let next = specification.step(state, operation.input, operation.output) {
+                    var candidate = linearized
+                    candidate.insert(current.operation)
+                    if seen.insert(Configuration(linearized: candidate, state: next)).inserted {
+                        seenWords += candidate.extra.count + 2
+                        if seenWords > maximumMemoWords {
+                            return .unknown("the linearizability search of \(label) (\(count) operations) outgrew its memory bound")
+                        }
+                        calls.append((entry, state, linearized))
+                        state = next
+                        linearized = candidate
+                        list.lift(entry)
+                        entry = list.first
+                        continue
+                    }
+                }
+                entry = current.next
+            } else {
+                if calls.count >= longest {
+                    longest = calls.count
+                    stuckAtLongest = list.pendingCalls(upTo: entry).map { order[$0] }
+                }
+                guard let top = calls.popLast() else {
+                    return .violation(partition: label, operations: count, longest: longest, stuck: stuckAtLongest)
+                }
+                entry = top.entry
+                state = top.state
+                linearized = top.linearized
+                list.unlift(entry)
+                entry = list.entries[entry].next
+            }
+        }
+        return .linearizable
+    }
+}
+
+/// A sequential specification: the state after an operation, or nil when the specification
+/// could not have given the observed output.
+public protocol SequentialSpecification {
+    associatedtype State: Hashable
+    associatedtype Input
+    associatedtype Output
+    /// `output` is nil for an operation that never returned (any output is then acceptable).
+    func step(_ state: State, _ input: Input, _ output: Output?) -> State?
+}
+
+/// One operation of a concurrent history: who did what, what it answered, and when.
+public struct HistoryOperation<Input, Output> {
+    public var thread: Int
+    public var input: Input
+    /// Nil when the operation never returned.
+    public var output: Output?
+    public var invoked: UInt64
+    /// Nil when the operation never returned: it may have taken effect at any time after `invoked`.
+    public var returned: UInt64?
+
+    public init(thread: Int, input: Input, output: Output?, invoked: UInt64, returned: UInt64?) {
+        self.thread = thread
+        self.input = input
+        self.output = output
+        self.invoked = invoked
+        self.returned = returned
+    }
+}
+
+extension HistoryOperation: Sendable where Input: Sendable, Output: Sendable {}
+
+/// The calls and returns of a history in time order, as a doubly linked list whose call/return
+/// pairs can be lifted out and put back in reverse order (the search's backtracking).
+@usableFromInline
+struct EntryList {
+    @usableFromInline
+    struct Entry {
+        @usableFromInline var isCall: Bool
+        @usableFromInline var operation: Int
+        /// The matching return of a call (unused for returns).
+        @usableFromInline var match: Int
+        @usableFromInline var previous: Int
+        @usableFromInline var next: Int
+
+        @usableFromInline
+        init(isCall: Bool, operation: Int, match: Int, previous: Int, next: Int) {
+            self.isCall = isCall
+            self.operation = operation
+            self.match = match
+            self.previous = previous
+            self.next = next
+        }
+    }
+
+    @usableFromInline static let end = -1
+    /// Index of the sentinel head; `first` is its successor.
+    @usableFromInline let head: Int
+    @usableFromInline var entries: [Entry]
+
+    @inlinable var first: Int { entries[head].next }
+
+    @inlinable
+    init<Input, Output>(_ history: [HistoryOperation<Input, Output>]) {
+        // (time, kind order: calls before returns at the same time, operation)
+        var events: [(time: UInt64, isReturn: Bool, operation: Int)] = []
+        events.reserveCapacity(history.count * 2)
+        for (index, operation) in history.enumerated() {
+            events.append((operation.invoked, false, index))
+            events.append((operation.returned ?? .max, true, index))
+        }
+        events.sort { ($0.time, $0.isReturn ? 1 : 0, $0.operation) < ($1.time, $1.isReturn ? 1 : 0, $1.operation) }
+        entries = []
+        entries.reserveCapacity(events.count + 1)
+        var callEntry = [Int](repeating: 0, count: history.count)
+        for (position, event) in events.enumerated() {
+            entries.append(Entry(isCall: !event.isReturn, operation: event.operation, match: -1,
+                                 previous: position - 1, next: position + 1 < events.count ? position + 1 : Self.end))
+            if event.isReturn {
+                entries[callEntry[event.operation]].match = position
+            } else {
+                callEntry[event.operation] = position
+            }
+        }
+        head = entries.count
+        entries.append(Entry(isCall: false, operation: -1, match: -1, previous: Self.end, next: events.isEmpty ? Self.end : 0))
+        if !events.isEmpty { entries[0].previous = head }
+    }
+
+    /// Removes a call and its return from the list.
+    @inlinable
+    mutating func lift(_ call: Int) {
+        remove(call)
+        remove(entries[call].match)
+    }
+
+    /// Puts back the call and return lifted last.
+    @inlinable
+    mutating func unlift(_ call: Int) {
+        restore(entries[call].match)
+        restore(call)
+    }
+
+    @inlinable
+    mutating func remove(_ index: Int) {
+        let entry = entries[index]
+        entries[entry.previous].next = entry.next
+        if entry.next != Self.end { entries[entry.next].previous = entry.previous }
+    }
+
+    @inlinable
+    mutating func restore(_ index: Int) {
+        let entry = entries[index]
+        entries[entry.previous].next = index
+        if entry.next != Self.end { entries[entry.next].previous = index }
+    }
+
+    /// The operations of the calls before `entry` still in the list (the candidates that could not
+    /// be linearized there).
+    @inlinable
+    func pendingCalls(upTo stop: Int) -> [Int] {
+        var result: [Int] = []
+        var index = first
+        while index != Self.end && index != stop {
+            if entries[index].isCall { result.append(entries[index].operation) }
+            index = entries[index].next
+        }
+        return result
+    }
+}
+
+/// A set of operation indices, numbered in invocation order, held as a prefix (every operation
+/// below it) and the few linearized beyond it, sorted.
+///
+/// The search can only linearize an operation once every operation that returned before it was
+/// called is linearized, so the operations beyond the first unlinearized one are those that
+/// overlap it: as many as the threads, give or take the odd long-running call. Porcupine keeps a
+/// bitset of the whole history per memoised configuration; this keeps the same set in a few words,
+/// with a fingerprint kept up to date as it changes, so hashing a configuration is one word.
+@usableFromInline
+struct LinearizedSet: Hashable {
+    @usableFromInline private(set) var prefix = 0
+    @usableFromInline private(set) var extra: [Int32] = []
+    /// A hash of `extra`'s elements (a sum of their mixes: order-free, updated in place).
+    @usableFromInline private(set) var extraMix: UInt64 = 0
+
+    @inlinable init() {}
+
+    @inlinable
+    static func mix(_ value: Int) -> UInt64 {
+        var z = UInt64(truncatingIfNeeded: value) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    @inlinable
+    var fingerprint: UInt64 { Self.mix(prefix) &+ extraMix }
+
+    @inlinable
+    mutating func insert(_ index: Int) {
+        if index == prefix {
+            prefix += 1
+            var absorbed = 0
+            while absorbed < extra.count && Int(extra[absorbed]) == prefix {
+                extraMix &-= Self.mix(prefix)
+                prefix += 1
+                absorbed += 1
+            }
+            if absorbed > 0 { extra.removeFirst(absorbed) }
+            return
+        }
+        let value = Int32(index)
+        var low = 0, high = extra.count
+        while low < high {
+            let middle = (low + high) / 2
+            if extra[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        extra.insert(value, at: low)
+        extraMix &+= Self.mix(index)
+    }
+
+    @inlinable
+    static func == (lhs: LinearizedSet, rhs: LinearizedSet) -> Bool {
+        lhs.prefix == rhs.prefix && lhs.extraMix == rhs.extraMix && lhs.extra == rhs.extra
+    }
+
+    @inlinable
+    func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+}
+
+@usableFromInline
+struct Configuration<State: Hashable>: Hashable {
+    @usableFromInline var linearized: LinearizedSet
+    @usableFromInline var state: State
+
+    @inlinable
+    init(linearized: LinearizedSet, state: State) {
+        self.linearized = linearized
+        self.state = state
+    }
+
+    @inlinable
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(linearized.fingerprint)
+        hasher.combine(state)
+    }
+}

@@ -1,0 +1,288 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+import Wire
+
+/// The driver's end of the channel to the subject (the candidate's sandboxed process).
+///
+/// Every byte read here is hostile: frames are parsed strictly and bounded (``FrameReader``), a
+/// response must answer a request that is waiting, a service call must name a service this check
+/// serves, and anything else breaks the connection for good (``SubjectError/malformed(_:)``). A
+/// reader thread reads the frames; requests wait for their answer until the check's deadline.
+public final class SubjectConnection: Sendable {
+    private let descriptor: Int32
+    private let writer: FrameWriter
+    private let state = Mutex<State>(State())
+
+    /// Largest service call body accepted.
+    static let maximumServiceCallBytes = 1 << 20
+
+    private struct Waiter {
+        var continuation: UnsafeContinuation<WireReader, any Error>
+        var operation: String
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var waiting: [UInt64: Waiter] = [:]
+        var hello: UnsafeContinuation<Void, any Error>?
+        var saidHello = false
+        /// Once set, every waiting and future request fails with it.
+        var broken: SubjectError?
+        var deadline: UInt64 = .max
+        var services: [String: any ServiceHandler] = [:]
+        var serviceCallsInFlight: Set<UInt64> = []
+    }
+
+    /// `descriptor` is the driver's end of the subject channel; the connection owns it.
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+        writer = FrameWriter(descriptor: descriptor)
+    }
+
+    /// Starts reading the subject's frames and watching the deadline.
+    public func start() {
+        startDriverThread { [self] in readFrames() }
+        startDriverThread { [self] in watchDeadline() }
+    }
+
+    /// Requests still waiting when `nanos` (a ``DriverClock`` reading) passes fail with
+    /// ``SubjectError/timedOut(during:)``, and so does every request after it.
+    public func setDeadline(_ nanos: UInt64) {
+        state.withLock { $0.deadline = nanos }
+    }
+
+    /// Waits for the subject's hello (its runtime is up and speaks this protocol version).
+    public func waitForHello() async throws {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let outcome: Result<Void, SubjectError>? = state.withLock { state in
+                if state.saidHello { return .success(()) }
+                if let broken = state.broken { return .failure(broken) }
+                state.hello = continuation
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome.mapError { $0 as any Error }) }
+        }
+    }
+
+    /// Sends `operation` with the arguments `encode` writes and waits for the subject's answer.
+    ///
+    /// Throws ``SubjectError``: the subject ended, the deadline passed, its bytes broke the
+    /// protocol, or its runtime could not perform the request. `describing` names the operation
+    /// in messages ("put(3, …)"); the operation's name is used otherwise.
+    public func request(_ operation: String, describing description: String? = nil,
+                        _ encode: (inout WireWriter) -> Void = { _ in }) async throws -> WireReader {
+        var body = WireWriter()
+        body.string(operation)
+        encode(&body)
+        let what = description ?? operation
+        return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<WireReader, any Error>) in
+            let registered: Result<UInt64, SubjectError> = state.withLock { state in
+                if let broken = state.broken { return .failure(broken.during(what)) }
+                if DriverClock.nanos() >= state.deadline { return .failure(.timedOut(during: what)) }
+                let id = state.nextID
+                state.nextID += 1
+                state.waiting[id] = Waiter(continuation: continuation, operation: what)
+                return .success(id)
+            }
+            switch registered {
+            case .failure(let error):
+                continuation.resume(throwing: error)
+            case .success(let id):
+                do {
+                    try writer.send(Frame(.request, id: id, body: body.bytes))
+                } catch {
+                    fail(.ended(during: what))
+                }
+            }
+        }
+    }
+
+    /// Serves calls to `service` from the candidate's code with `handler` (for this check).
+    public func serve(_ service: String, with handler: any ServiceHandler) {
+        state.withLock { $0.services[service] = handler }
+    }
+
+    /// Fails everything waiting and marks the connection broken with `error` (the first one wins).
+    func fail(_ error: SubjectError) {
+        let (waiters, hello) = state.withLock { state -> ([Waiter], UnsafeContinuation<Void, any Error>?) in
+            if state.broken == nil { state.broken = error }
+            let waiters = Array(state.waiting.values)
+            state.waiting.removeAll()
+            let hello = state.hello
+            state.hello = nil
+            return (waiters, hello)
+        }
+        let broken = state.withLock { $0.broken! }
+        for waiter in waiters { waiter.continuation.resume(throwing: broken.during(waiter.operation)) }
+        hello?.resume(throwing: broken.during("starting"))
+    }
+
+    /// How the connection broke, if it did.
+    public var failure: SubjectError? { state.withLock { $0.broken } }
+
+    // MARK: Reading
+
+    private func readFrames() {
+        let reader = FrameReader(descriptor: descriptor)
+        while true {
+            let frame: Frame?
+            do {
+                frame = try reader.next()
+            } catch let error as WireError {
+                fail(.malformed(error.message))
+                return
+            } catch {
+                fail(.ended(during: ""))
+                return
+            }
+            guard let frame else {
+                fail(.ended(during: ""))
+                return
+            }
+            if let violation = handle(frame) {
+                fail(.malformed(violation))
+                return
+            }
+        }
+    }
+
+    /// Dispatches one frame; returns why it breaks the protocol, if it does.
+    private func handle(_ frame: Frame) -> String? {
+        switch frame.kind {
+        case .hello:
+            var body = WireReader(frame.body)
+            guard let version = try? body.unsigned(), body.isAtEnd, version == ChannelProtocol.version else {
+                return "the subject's hello does not announce protocol version \(ChannelProtocol.version)"
+            }
+            let waiter: UnsafeContinuation<Void, any Error>?? = state.withLock { state in
+                if state.saidHello { return .none }
+                state.saidHello = true
+                defer { state.hello = nil }
+                return .some(state.hello)
+            }
+            guard let waiter else { return "the subject said hello twice" }
+            waiter?.resume()
+            return nil
+        case .response, .failure:
+            guard let waiter = state.withLock({ $0.waiting.removeValue(forKey: frame.id) }) else {
+                return "an answer to request #\(frame.id), which was not waiting for one"
+            }
+            if frame.kind == .response {
+                waiter.continuation.resume(returning: WireReader(frame.body))
+            } else {
+                let message = (try? String(wireBytes: frame.body)) ?? "(unreadable)"
+                waiter.continuation.resume(throwing: SubjectError.refused(operation: waiter.operation, message: message))
+            }
+            return nil
+        case .serviceCall:
+            var body = WireReader(frame.body)
+            guard let service = try? body.string(maximumBytes: 64),
+                  let call = try? body.data(maximumBytes: Self.maximumServiceCallBytes), body.isAtEnd else {
+                return "a malformed service call"
+            }
+            let handler: (any ServiceHandler)?? = state.withLock { state in
+                guard let handler = state.services[service] else { return .none }
+                guard state.serviceCallsInFlight.insert(frame.id).inserted else { return .some(nil) }
+                return .some(handler)
+            }
+            guard let handler else { return "a call to service \"\(service)\", which this check does not offer" }
+            guard let handler else { return "service call #\(frame.id) while a call with that number was in flight" }
+            let id = frame.id
+            let writer = writer
+            Task {
+                let reply: Frame
+                do {
+                    reply = Frame(.serviceReply, id: id, body: try await handler.handle(ServiceCall(id: id, service: service, body: call)))
+                } catch {
+                    reply = Frame(.serviceFailure, id: id, body: "\(error)".wireBytes)
+                }
+                self.state.withLock { _ = $0.serviceCallsInFlight.remove(id) }
+                try? writer.send(reply)
+            }
+            return nil
+        default:
+            return "an unexpected \(frame.kind) frame"
+        }
+    }
+
+    private func watchDeadline() {
+        while true {
+            let (deadline, broken) = state.withLock { ($0.deadline, $0.broken) }
+            if broken != nil { return }
+            if DriverClock.nanos() >= deadline {
+                // Only what waits now times out; the deadline may be moved for a last request.
+                let waiters = state.withLock { state -> [Waiter] in
+                    guard DriverClock.nanos() >= state.deadline else { return [] }
+                    let waiters = Array(state.waiting.values)
+                    state.waiting.removeAll()
+                    return waiters
+                }
+                for waiter in waiters { waiter.continuation.resume(throwing: SubjectError.timedOut(during: waiter.operation)) }
+            }
+            usleep(2_000)
+        }
+    }
+}
+
+/// Why a request to the subject did not get an answer.
+public enum SubjectError: Error, CustomStringConvertible, Equatable {
+    /// The subject closed the channel or died (the grader names the cause from the sandbox).
+    case ended(during: String)
+    /// The check's deadline passed first.
+    case timedOut(during: String)
+    /// The subject's bytes broke the protocol: something in its process wrote to the channel.
+    case malformed(String)
+    /// The subject's runtime could not perform the request (a grader fault).
+    case refused(operation: String, message: String)
+
+    func during(_ operation: String) -> SubjectError {
+        switch self {
+        case .ended(let what) where what.isEmpty: .ended(during: operation)
+        case .timedOut(let what) where what.isEmpty: .timedOut(during: operation)
+        default: self
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .ended(let what): "the subject ended" + (what.isEmpty ? "" : " during \(what)")
+        case .timedOut(let what): "no answer in time" + (what.isEmpty ? "" : " to \(what)")
+        case .malformed(let why): "the subject's channel carried bytes that are not a well-formed answer: \(why)"
+        case .refused(let operation, let message): "the subject's runtime could not perform \(operation): \(message)"
+        }
+    }
+}
+
+/// A simulated service that lives in the driver and answers the candidate's calls.
+public protocol ServiceHandler: Sendable {
+    /// Answers one call. Throwing answers the call with a failure the caller receives (the error's
+    /// description is its message).
+    func handle(_ call: ServiceCall) async throws -> [UInt8]
+}
+
+/// One call from the candidate's code to a simulated service.
+public struct ServiceCall: Sendable {
+    public let id: UInt64
+    public let service: String
+    public let body: [UInt8]
+}
+
+/// Starts a detached OS thread running `body`.
+func startDriverThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let box = Unmanaged.passRetained(Box(body))
+    var thread = pthread_t()
+    let created = pthread_create(&thread, nil, { raw in
+        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+    }, box.toOpaque())
+    precondition(created == 0, "pthread_create failed: \(created)")
+    pthread_detach(thread)
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads a running program's figures from `/proc`, from outside it: how the grader measures a
+/// check's subject while the check runs (the subject cannot change what the kernel reports).
+public enum ProcessProbe {
+    public struct Reading: Sendable, Equatable {
+        public var residentBytes: UInt64
+        public var cpuMicros: UInt64
+    }
+
+    /// The program a runner started as `processID`: for a sandboxed one, the launcher's keeper's
+    /// child (launcher → keeper → program), otherwise the process itself. Nil once it is gone.
+    public static func program(startedAs processID: Int32, sandboxed: Bool) -> Int32? {
+        guard sandboxed else { return processID }
+        guard let keeper = children(of: processID).first else { return nil }
+        return children(of: keeper).first
+    }
+
+    /// Resident memory and CPU time (all threads) of `processID`; nil when it is gone.
+    public static func read(_ processID: Int32) -> Reading? {
+        guard let text = try? String(contentsOfFile: "/proc/\(processID)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // After "(comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+        // utime(14) stime(15) cutime cstime priority nice num_threads itrealvalue starttime vsize rss(24)
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 21, let utime = UInt64(fields[11]), let stime = UInt64(fields[12]),
+              let rssPages = UInt64(fields[21]) else { return nil }
+        let ticks = UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        let page = UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
+        return Reading(residentBytes: rssPages * page, cpuMicros: (utime + stime) * 1_000_000 / ticks)
+    }
+
+    static func children(of processID: Int32) -> [Int32] {
+        guard let text = try? String(contentsOfFile: "/proc/\(processID)/task/\(processID)/children", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}

@@ -1,0 +1,90 @@
+/// What the grader measured of the subject process from outside it (the kernel's figures, read
+/// by the grader, never by the subject): the driver's only view of the subject's resources.
+public struct MeterReading: Sendable, Equatable, WireCodable {
+    /// The subject process still exists.
+    public var alive: Bool
+    /// Its resident memory, bytes.
+    public var residentBytes: UInt64
+    /// CPU time of all its threads so far, microseconds.
+    public var cpuMicros: UInt64
+
+    public init(alive: Bool, residentBytes: UInt64, cpuMicros: UInt64) {
+        self.alive = alive
+        self.residentBytes = residentBytes
+        self.cpuMicros = cpuMicros
+    }
+
+    public func encode(to writer: inout WireWriter) {
+        writer.bool(alive)
+        writer.unsigned(residentBytes)
+        writer.unsigned(cpuMicros)
+    }
+
+    public init(from reader: inout WireReader) throws {
+        alive = try reader.bool()
+        residentBytes = try reader.unsigned()
+        cpuMicros = try reader.unsigned()
+    }
+}
+
+/// The driver's verdict on one check, sent to the grader on the control channel.
+public struct DriverReport: Sendable, Equatable, WireCodable {
+    public enum Status: UInt8, Sendable {
+        case pass = 0, fail, timeout
+        /// The grader's own fault (bad invocation, a request the subject runtime could not
+        /// perform, a storm that observed no concurrency): the grading is retried.
+        case error
+        /// The subject closed the channel or died before answering: the grader names the cause
+        /// from the sandbox's verdict (crash, limit, forbidden system call).
+        case subjectEnded
+    }
+
+    public var status: Status
+    public var message: String
+    public var evidence: [String]
+    /// The phase the check was in when it ended (the driver's own record).
+    public var phase: String?
+    /// Wall time of the check in the driver.
+    public var durationMicros: UInt64
+    /// The subject acknowledged the end-of-check marker request (see `SubjectRuntime`'s finish).
+    public var finishAcknowledged: Bool
+
+    public init(status: Status, message: String, evidence: [String] = [], phase: String? = nil,
+                durationMicros: UInt64 = 0, finishAcknowledged: Bool = false) {
+        self.status = status
+        self.message = message
+        self.evidence = evidence
+        self.phase = phase
+        self.durationMicros = durationMicros
+        self.finishAcknowledged = finishAcknowledged
+    }
+
+    static let maximumMessageBytes = 64 * 1024
+    static let maximumEvidence = 64
+
+    public func encode(to writer: inout WireWriter) {
+        writer.byte(status.rawValue)
+        writer.string(message)
+        writer.strings(evidence)
+        writer.optionalString(phase)
+        writer.unsigned(durationMicros)
+        writer.bool(finishAcknowledged)
+    }
+
+    public init(from reader: inout WireReader) throws {
+        let raw = try reader.byte()
+        guard let status = Status(rawValue: raw) else { throw WireError("unknown report status \(raw)") }
+        self.status = status
+        message = try reader.string(maximumBytes: Self.maximumMessageBytes)
+        evidence = try reader.strings(maximum: Self.maximumEvidence, maximumBytes: Self.maximumMessageBytes)
+        phase = try reader.optionalString(maximumBytes: 256)
+        durationMicros = try reader.unsigned()
+        finishAcknowledged = try reader.bool()
+    }
+}
+
+/// The marker a subject writes last on standard error when the driver asks it to finish (the race
+/// pass reads ThreadSanitizer's reports there): this, then the nonce the driver sent.
+public enum StandardErrorMarker {
+    public static let prefix = "GRADER-STDERR-END "
+}
