@@ -67,8 +67,11 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "Wire"]),
         .testTarget(name: "SubjectRuntimeTests", dependencies: ["SubjectRuntime", "Wire"]),
+        // A simulated service's support type, tested in memory here and through the driver by
+        // GraderPipelineTests (ServiceChannelTests), which copies it into a fixture challenge.
+        .testTarget(name: "ServiceFixtureTests", dependencies: ["Wire"]),
         .testTarget(name: "SandboxCorpusTests",
-                    dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"],
+                    dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess", "Wire"],
                     exclude: ["Corpus"]),
         .testTarget(name: "GradingEndToEndTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderCLI"]),
     ]

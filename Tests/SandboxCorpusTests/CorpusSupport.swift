@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import GraderPipeline
+@testable import GraderPipeline
 import GraderProcess
 import GraderStore
 
@@ -40,11 +40,18 @@ enum Corpus {
                                compileLimitSeconds: compileLimitSeconds)
     }
 
+    /// Marks a case that is a whole submission of its own (a forger, say), graded as `LRUCache.swift`.
+    static let wholeSubmissionMarker = "// corpus: whole submission"
+
     /// The reference cache as `LRUCache.swift`, its `init` calling the case's `hostileAction`
-    /// first, and the case as `Hostile.swift`, placeholders filled in.
+    /// first, and the case as `Hostile.swift`, placeholders filled in; or, for a case marked as a
+    /// whole submission, the case alone.
     static func files(for name: String, substitutions: [String: String]) throws -> [SubmittedFile] {
         var hostile = try String(contentsOf: directory.appendingPathComponent("Cases/\(name).swift"), encoding: .utf8)
         for (placeholder, value) in substitutions { hostile = hostile.replacingOccurrences(of: placeholder, with: value) }
+        if hostile.hasPrefix(wholeSubmissionMarker) {
+            return [SubmittedFile(name: "LRUCache.swift", content: Data(hostile.utf8))]
+        }
         let reference = try String(contentsOf: root.appendingPathComponent("Graders/lru-cache/Reference/LRUCache.swift"), encoding: .utf8)
         let anchor = "precondition(capacity >= 1, \"capacity must be at least 1\")"
         guard reference.contains(anchor) else { throw CocoaError(.fileReadCorruptFile, userInfo: ["anchor": anchor]) }
@@ -129,5 +136,60 @@ enum HostState {
                 .filter { $0.hasPrefix("grader-sandbox-") }.map { "\(parent)/\($0)" }
         }
         return found
+    }
+}
+
+/// Text only the hidden checks hold: every fragment of a string literal in
+/// `Graders/lru-cache/Checks` (split at interpolations) of at least `minimumLength` characters that
+/// appears nowhere in what candidates can see (the challenge's folder, the runtime and wire sources).
+enum HiddenText {
+    static let minimumLength = 16
+
+    static let fragments: [String] = {
+        let checks = Corpus.root.appendingPathComponent("Graders/lru-cache/Checks")
+        var publicText = ""
+        for folder in ["Challenges/lru-cache", "Sources/SubjectRuntime", "Sources/Wire", "Sources/DriverKit"] {
+            let walker = FileManager.default.enumerator(at: Corpus.root.appendingPathComponent(folder), includingPropertiesForKeys: nil)
+            while let url = walker?.nextObject() as? URL {
+                if let text = try? String(contentsOf: url, encoding: .utf8) { publicText += text }
+            }
+        }
+        var fragments: Set<String> = []
+        let files = (try? FileManager.default.contentsOfDirectory(at: checks, includingPropertiesForKeys: nil)) ?? []
+        for file in files where file.pathExtension == "swift" {
+            let source = (try? Data(contentsOf: file)) ?? Data()
+            for segment in SourcePolicy.stringLiterals(in: source) where segment.count >= minimumLength && !publicText.contains(segment) {
+                fragments.insert(segment)
+            }
+        }
+        return fragments.sorted()
+    }()
+
+    /// The hidden fragments that occur in `text`.
+    static func leaked(in text: String) -> [String] {
+        fragments.filter { text.contains($0) }
+    }
+
+    /// The same, in raw bytes (a binary, a memory dump): one pass over the bytes, looking each
+    /// position's first four bytes up among the fragments' (every fragment is 16 bytes or more).
+    static func leaked(in bytes: [UInt8]) -> [String] {
+        var byPrefix: [UInt32: [[UInt8]]] = [:]
+        for fragment in fragments {
+            let needle = Array(fragment.utf8)
+            byPrefix[prefix(needle, 0), default: []].append(needle)
+        }
+        var found: Set<String> = []
+        guard bytes.count >= 4 else { return [] }
+        for index in 0...(bytes.count - 4) {
+            guard let needles = byPrefix[prefix(bytes, index)] else { continue }
+            for needle in needles where index + needle.count <= bytes.count && bytes[index..<(index + needle.count)].elementsEqual(needle) {
+                found.insert(String(decoding: needle, as: UTF8.self))
+            }
+        }
+        return found.sorted()
+    }
+
+    private static func prefix(_ bytes: [UInt8], _ index: Int) -> UInt32 {
+        UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24
     }
 }

@@ -33,6 +33,10 @@ struct HostileCorpusTests {
         var racePass: CheckStatus? = nil
         /// Text the check messages (or the compiler message) must contain.
         var messageContains: String? = nil
+        /// No check may pass (a forger on a cache that solves nothing).
+        var noCheckPasses = false
+        /// Policy findings the source must get (evidence for the reviewer).
+        var policyRules: [String] = []
         var description: String { name }
     }
 
@@ -54,7 +58,19 @@ struct HostileCorpusTests {
         Expectation(name: "read-secrets", fullMarks: true),
         Expectation(name: "write-outside", fullMarks: true),
         Expectation(name: "forged-results", everyCheck: .crash, zeroScore: true, racePass: .skipped),
-        Expectation(name: "early-exit", everyCheck: .crash, zeroScore: true, racePass: .skipped),
+        Expectation(name: "early-exit", everyCheck: .crash, zeroScore: true, racePass: .skipped,
+                    messageContains: "exited with status 0 before the check finished"),
+        // Forgers (issue 8): what won against the in-process harness, and what a forger tries next.
+        Expectation(name: "forge-token-from-memory", everyCheck: .fail, zeroScore: true, racePass: .skipped,
+                    policyRules: ["raw-memory", "proc-path", "foreign-descriptor"]),
+        Expectation(name: "leak-hidden-strings", everyCheck: .crash, zeroScore: true, racePass: .skipped, messageContains: "LEAKED",
+                    policyRules: ["raw-memory", "proc-path"]),
+        Expectation(name: "fabricated-answers", everyCheck: .fail, zeroScore: true, racePass: .skipped,
+                    messageContains: "not a well-formed answer", policyRules: ["foreign-descriptor"]),
+        Expectation(name: "overwrite-runtime-buffers", zeroScore: true, racePass: .skipped, noCheckPasses: true,
+                    policyRules: ["raw-memory", "proc-path"]),
+        Expectation(name: "answer-some-operations", zeroScore: true, racePass: .skipped, noCheckPasses: true,
+                    policyRules: ["foreign-descriptor"]),
         Expectation(name: "type-checker-bomb", status: .compileError, zeroScore: true, messageContains: "reasonable time"),
         Expectation(name: "type-checker-bomb-many", status: .compileError, zeroScore: true, messageContains: "did not finish within"),
     ]
@@ -95,6 +111,12 @@ struct HostileCorpusTests {
                 #expect(report.score == report.maxScore, "\(context): \(report.score)/\(report.maxScore); failed: \(failed)")
             }
             if expected.zeroScore { #expect(report.score == 0, "\(context): scored \(report.score)") }
+            if expected.noCheckPasses {
+                let passed = report.checks.filter { $0.status == .pass }.map(\.id)
+                #expect(passed.isEmpty, "\(context): passed \(passed)")
+            }
+            let rules = Set(report.diagnostics.policyFindings.map(\.rule))
+            #expect(Set(expected.policyRules).isSubset(of: rules), "\(context): policy findings \(rules.sorted())")
             let flagged = report.redFlags.contains { $0.id == .securityViolation }
             #expect(flagged == expected.securityRedFlag, "\(context): red flags \(report.redFlags.map(\.message))")
             if flagged { #expect(report.recommendation == .reject, "\(context)") }
@@ -106,6 +128,13 @@ struct HostileCorpusTests {
             // Nothing reached the report, and nothing reached the host.
             let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
             #expect(!json.contains("SQLite format 3") && !json.contains("verifyQuiescent"), "\(context): a secret reached the report")
+            // What the subject wrote (its standard error) and what public checks said hold no hidden text.
+            let fromSubject = report.checks.map(\.output).joined(separator: "\n")
+                + report.checks.filter { $0.visibility == .public }.map(\.message).joined(separator: "\n")
+            // (Text the submission itself holds, such as check names a forger guessed, is its own.)
+            let ownText = files.map { String(decoding: $0.content, as: UTF8.self) }.joined()
+            let leaked = HiddenText.leaked(in: fromSubject).filter { !ownText.contains($0) }
+            #expect(leaked.isEmpty, "\(context): hidden text reached the subject's output: \(leaked.prefix(5))")
             #expect(listener.pendingConnections() == 0, "\(context): the loopback listener was reached")
             #expect(!FileManager.default.fileExists(atPath: hostMarker), "\(context): \(hostMarker) was written on the host")
             for leftover in [Corpus.root.appendingPathComponent("pwned-\(token)").path,

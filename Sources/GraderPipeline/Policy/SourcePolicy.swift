@@ -177,6 +177,11 @@ public enum SourcePolicy {
         return expression.matches(in: code, range: NSRange(location: 0, length: (code as NSString).length))
     }
 
+    /// The constant text of a source's string literals (split at interpolations).
+    static func stringLiterals(in source: Data) -> [String] {
+        SwiftSourceText([UInt8](source)).segments
+    }
+
     /// One `security-violation` red flag summarising the dangerous findings, if any.
     public static func redFlag(for findings: [PolicyFinding]) -> RaisedRedFlag? {
         let dangerous = findings.filter(\.dangerous)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Swift source file split into what the compiler treats as code and its string literals.
 ///
 /// `code` has the file's exact length and line breaks, with comments and the text of string
@@ -13,6 +15,8 @@ struct SwiftSourceText {
 
     private(set) var code: [UInt8]
     private(set) var strings: [Literal] = []
+    /// The literals' texts split at their interpolations: what the compiler stores as constants.
+    private(set) var segments: [String] = []
     private let lineStarts: [Int]
 
     init(_ source: [UInt8]) {
@@ -98,6 +102,7 @@ struct SwiftSourceText {
                 if byte == backslash && hashes(from: i + 1) >= count {
                     let after = i + 1 + count
                     if at(after) == open {
+                        texts[text].append(0)
                         blank(i..<after + 1)
                         stack.append(.code(depth: 0))
                         i = after + 1
@@ -124,5 +129,8 @@ struct SwiftSourceText {
         for case let .string(_, _, start, text) in stack.reversed() {
             strings.append(Literal(line: line(of: start), text: String(decoding: texts[text], as: UTF8.self)))
         }
+        // Interpolations were marked with a NUL in the texts (the source has none: intake refuses it).
+        segments = strings.flatMap { $0.text.split(separator: "\u{0}").map(String.init) }
+        strings = strings.map { Literal(line: $0.line, text: $0.text.replacingOccurrences(of: "\u{0}", with: "")) }
     }
 }
