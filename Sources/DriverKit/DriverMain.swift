@@ -102,10 +102,11 @@ public enum DriverMain {
                                                          : "the subject ended during \(what)")
             case .timedOut(let what):
                 return report(.timeout, await timeoutMessage(context, during: what))
-            case .malformed:
+            case .malformed, .refused:
+                // A refusal comes from the subject's runtime, which runs in the candidate's process
+                // and is the candidate's to tamper with (the driver's requests are tested to be
+                // ones the runtime performs): it counts like any other broken answer.
                 return report(.fail, error.description)
-            case .refused:
-                return report(.error, error.description)
             }
         } catch {
             return report(.error, "the check threw an unexpected error: \(error)")

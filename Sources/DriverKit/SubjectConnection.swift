@@ -19,6 +19,9 @@ public final class SubjectConnection: Sendable {
 
     /// Largest service call body accepted.
     static let maximumServiceCallBytes = 1 << 20
+    /// Most service calls in flight at once (more breaks the channel: the driver's memory is not
+    /// the subject's to fill).
+    static let maximumServiceCallsInFlight = 10_000
 
     private struct Waiter {
         var continuation: UnsafeContinuation<WireReader, any Error>
@@ -184,19 +187,25 @@ public final class SubjectConnection: Sendable {
                   let call = try? body.data(maximumBytes: Self.maximumServiceCallBytes), body.isAtEnd else {
                 return "a malformed service call"
             }
-            let handler: (any ServiceHandler)?? = state.withLock { state in
-                guard let handler = state.services[service] else { return .none }
-                guard state.serviceCallsInFlight.insert(frame.id).inserted else { return .some(nil) }
-                return .some(handler)
+            let handler: Result<any ServiceHandler, ServiceCallRefusal> = state.withLock { state in
+                guard let handler = state.services[service] else { return .failure(.unknownService) }
+                guard state.serviceCallsInFlight.count < Self.maximumServiceCallsInFlight else { return .failure(.tooMany) }
+                guard state.serviceCallsInFlight.insert(frame.id).inserted else { return .failure(.duplicate) }
+                return .success(handler)
             }
-            guard let handler else { return "a call to service \"\(service)\", which this check does not offer" }
-            guard let handler else { return "service call #\(frame.id) while a call with that number was in flight" }
+            let accepted: any ServiceHandler
+            switch handler {
+            case .success(let found): accepted = found
+            case .failure(.unknownService): return "a call to service \"\(service)\", which this check does not offer"
+            case .failure(.tooMany): return "more than \(Self.maximumServiceCallsInFlight) service calls in flight at once"
+            case .failure(.duplicate): return "service call #\(frame.id) while a call with that number was in flight"
+            }
             let id = frame.id
             let writer = writer
             Task {
                 let reply: Frame
                 do {
-                    reply = Frame(.serviceReply, id: id, body: try await handler.handle(ServiceCall(id: id, service: service, body: call)))
+                    reply = Frame(.serviceReply, id: id, body: try await accepted.handle(ServiceCall(id: id, service: service, body: call)))
                 } catch {
                     reply = Frame(.serviceFailure, id: id, body: "\(error)".wireBytes)
                 }
@@ -255,6 +264,10 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
         case .refused(let operation, let message): "the subject's runtime could not perform \(operation): \(message)"
         }
     }
+}
+
+private enum ServiceCallRefusal: Error {
+    case unknownService, tooMany, duplicate
 }
 
 /// A simulated service that lives in the driver and answers the candidate's calls.

@@ -30,9 +30,11 @@ public final class FrameReader {
         guard length - Frame.headerBytes <= maximumBodyBytes else {
             throw WireError("frame body of \(length - Frame.headerBytes) bytes is above the limit of \(maximumBodyBytes)")
         }
-        guard try fill(4 + length) else { throw WireError("the stream ended inside a frame") }
+        // The kind is checked as soon as it is in: a bogus frame is refused before its body is awaited.
+        guard try fill(5) else { throw WireError("the stream ended inside a frame") }
         let kindByte = buffer[start + 4]
         guard let kind = Frame.Kind(rawValue: kindByte) else { throw WireError("unknown frame kind \(kindByte)") }
+        guard try fill(4 + length) else { throw WireError("the stream ended inside a frame") }
         let id = littleEndian(at: start + 5, bytes: 8)
         let body = Array(buffer[(start + 4 + Frame.headerBytes)..<(start + 4 + length)])
         start += 4 + length
