@@ -132,7 +132,8 @@ public final class RemoteLRUCache<Key: CacheKey, Value: CacheValue>: Sendable {
         return answers
     }
 
-    /// Performs Int `operations` in order without answers: bulk work whose results no check reads.
+    /// Performs Int `operations` in order without answers: for fills whose effect the check then
+    /// verifies through answers (a count, gets), since a subject could skip work nobody checks.
     public func performQuietly(_ operations: [IntOperation]) async throws {
         let answer = try await subject.request(LRUOperationName.performIntsQuietly,
                                                describing: "\(operations.count) operations") { writer in

@@ -9,17 +9,16 @@ import Wire
 /// code in its process. The grader reads the subject's resident memory from outside (`/proc`):
 /// that cannot be forged. The release checks use heavy values, each holding its own pages of
 /// resident memory, so a leak shows in both; a check fails when either shows one, and says so when
-/// the two disagree.
+/// the two disagree. Where the cache holds many of them, memory must also show at least those:
+/// a subject that skipped the operations it was sent would hold none.
 public enum LRUMemoryChecks {
     static let boundedCapacity = 256
     static let boundedPuts = 1_000_000
     /// Resident memory may grow at most this much between the end of warm-up and the end of the run.
     static let maximumGrowthBytes: Int64 = 4 << 20
-    /// What one heavy value holds, and what resident memory may exceed the values kept by: a
-    /// leak of more than 64 values (16 in `released-with-cache`, whose values are larger) shows
-    /// from outside whatever the subject says.
-    static let heavyBytes = 64 << 10
-    static let largeHeavyBytes = 256 << 10
+    /// What one heavy value holds, and what resident memory may differ from the values kept by:
+    /// a leak of more than 16 values shows from outside whatever the subject says.
+    static let heavyBytes = 256 << 10
     static let residentSlackBytes: Int64 = 4 << 20
 
     public static func checks() -> [Check] {
@@ -29,10 +28,11 @@ public enum LRUMemoryChecks {
                 try await warmUp(context)
                 let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .heavy, heavyBytes: heavyBytes)
                 let baseline = try residentBytes(context)
-                try await cache.performQuietly((0..<1_000).map { IntOperation.put($0, $0) })
+                _ = try await cache.perform((0..<1_000).map { IntOperation.put($0, $0) })
                 let count = try await cache.count()
                 try require(count == capacity, "after 1000 puts of distinct keys at capacity \(capacity), count is \(count); "
                     + "expected \(capacity)")
+                try requireHeld(context, baseline: baseline, held: capacity, after: "1000 puts of distinct keys at capacity \(capacity)")
                 let (created, released) = try await cache.lifetimes()
                 let live = created - released
                 context.note("1000 values put at capacity \(capacity): \(live) still alive, \(released) released (the subject's count)")
@@ -52,7 +52,7 @@ public enum LRUMemoryChecks {
                 for round in 0...100 {
                     for key in 0..<capacity { puts.append(.put(key, round * 1_000 + key)) }
                 }
-                try await cache.performQuietly(puts)
+                _ = try await cache.perform(puts)
                 let count = try await cache.count()
                 try require(count == capacity, "after putting keys 0..<\(capacity) 101 times each at capacity \(capacity), "
                     + "count is \(count); expected \(capacity)")
@@ -76,13 +76,16 @@ public enum LRUMemoryChecks {
                 for capacity in [1, 7, 100] {
                     let baseline = try residentBytes(context)
                     let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .heavy,
-                                                                      heavyBytes: largeHeavyBytes)
+                                                                      heavyBytes: heavyBytes)
                     let keys = capacity * 3 / 2 + 1
                     var operations: [IntOperation] = (0..<keys).map { .put($0, $0) }
                     operations += stride(from: keys - 1, through: keys - capacity, by: -2).map { .get($0) }
                     operations += stride(from: keys - 1, through: keys - capacity, by: -3).map { .put($0, $0 + 10_000) }
-                    try await cache.performQuietly(operations)
+                    _ = try await cache.perform(operations)
                     let count = try await cache.count()
+                    if count == capacity {
+                        try requireHeld(context, baseline: baseline, held: capacity, after: "\(keys) puts at capacity \(capacity)")
+                    }
                     let deinitialised = try await cache.release()
                     let (created, released) = try await cache.lifetimes()
                     let live = created - released
@@ -95,7 +98,7 @@ public enum LRUMemoryChecks {
                     try require(live == 0, "after a cache of capacity \(capacity) holding \(count) entries was released, \(live) "
                         + "of its values were still alive; expected 0 (a reference cycle among the entries, e.g. strong "
                         + "links in both directions of the list)")
-                    try crossCheck(context, baseline: baseline, kept: 0, reportedLive: live, valueBytes: largeHeavyBytes,
+                    try crossCheck(context, baseline: baseline, kept: 0, reportedLive: live,
                                    after: "a cache of capacity \(capacity) was used and released")
                 }
             },
@@ -103,6 +106,7 @@ public enum LRUMemoryChecks {
             Check("bounded-memory") { context in
                 let capacity = boundedCapacity
                 let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .tracked)
+                let cpuBefore = try? context.meter.read().cpuMicros
                 var generator = SeededGenerator(seed: 0xB0_0DED)
                 var baseline: Int64 = 0
                 let checkpoint = boundedPuts / 10
@@ -126,7 +130,14 @@ public enum LRUMemoryChecks {
                         }
                         nextKey += 1
                     }
-                    try await cache.performQuietly(batch)
+                    let answers = try await cache.perform(batch)
+                    // A value read back is the one put under its key (the payload is the key).
+                    for (operation, answer) in zip(batch, answers) where operation.kind == .get {
+                        if let value = try RemoteLRUCache<Int, Int>.value(of: answer), value != operation.key {
+                            throw CheckFailure("after put(\(operation.key), …), get(\(operation.key)) returned the value put under key "
+                                + "\(value); expected nil or the value put under \(operation.key)")
+                        }
+                    }
                     if nextKey % checkpoint == 0 {
                         let (created, released) = try await cache.lifetimes()
                         let live = created - released
@@ -141,6 +152,10 @@ public enum LRUMemoryChecks {
                 }
                 let ending = try residentBytes(context)
                 let growth = ending - baseline
+                if let cpuBefore, let cpuAfter = try? context.meter.read().cpuMicros {
+                    context.note("the subject used \(formatSeconds(Double(cpuAfter &- cpuBefore) / 1e6)) of CPU for the \(puts) puts "
+                        + "(read from outside; a subject that skipped the work would use next to none)")
+                }
                 context.note("\(puts) puts at capacity \(capacity): at most \(peakLive) values alive at the checkpoints (the "
                     + "subject's count); resident memory, read from outside, \(formatBytes(baseline)) after warm-up, "
                     + "\(formatBytes(ending)) at the end (growth \(formatBytes(growth)), limit \(formatBytes(maximumGrowthBytes)))")
@@ -156,7 +171,7 @@ public enum LRUMemoryChecks {
     /// stack, an allocator arena) that no value accounts for.
     static func warmUp(_ context: CheckContext) async throws {
         let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: 4, values: .heavy, heavyBytes: heavyBytes)
-        try await cache.performQuietly((0..<8).map { IntOperation.put($0, $0) })
+        _ = try await cache.perform((0..<8).map { IntOperation.put($0, $0) })
         _ = try await cache.perform((0..<8).map { IntOperation.get($0) })
         _ = try await cache.count()
         _ = try await cache.release()
@@ -165,6 +180,16 @@ public enum LRUMemoryChecks {
 
     /// Fails when resident memory, read from outside the subject, shows more heavy values than
     /// `kept` still alive, whatever the subject's own count said.
+    /// Fails unless resident memory, read from outside, grew by at least the `held` heavy values
+    /// the cache now holds (give or take the slack): the operations were performed.
+    static func requireHeld(_ context: CheckContext, baseline: Int64, held: Int, after what: String) throws {
+        let growth = try residentBytes(context) - baseline
+        let needed = Int64(held * heavyBytes) - residentSlackBytes
+        guard needed > 0 else { return }
+        try require(growth >= needed, "after \(what), the subject's resident memory grew by only \(formatBytes(growth)); the "
+            + "\(held) values the cache holds take \(formatBytes(Int64(held * heavyBytes))): the operations were not performed as asked")
+    }
+
     static func crossCheck(_ context: CheckContext, baseline: Int64, kept: Int, reportedLive: Int,
                            valueBytes: Int = heavyBytes, after what: String) throws {
         let now = try residentBytes(context)
