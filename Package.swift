@@ -39,11 +39,11 @@ let package = Package(
         // drivers and subjects, these are also compiled by the pipeline at run time, so they
         // depend on nothing outside the toolchain.
         // Both sides: the channel's frames and binary format.
-        .target(name: "Wire"),
+        .target(name: "Wire", exclude: ["README.md"]),
         // Inside the sandbox: the runtime of the subject process, beside the candidate's code.
-        .target(name: "SubjectRuntime", dependencies: ["Wire"]),
+        .target(name: "SubjectRuntime", dependencies: ["Wire"], exclude: ["README.md"]),
         // Outside: what checks are written with, and the driver process's entry point.
-        .target(name: "DriverKit", dependencies: ["Wire"]),
+        .target(name: "DriverKit", dependencies: ["Wire"], exclude: ["README.md"]),
         // Subcommands of `grader` (a library so tests can drive them).
         .target(name: "GraderCLI", dependencies: [
             "GraderModel", "GraderStore", "GraderPipeline", "GraderReports",

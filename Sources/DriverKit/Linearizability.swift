@@ -78,7 +78,7 @@ public enum Linearizability {
                     var candidate = linearized
                     candidate.insert(current.operation)
                     if seen.insert(Configuration(linearized: candidate, state: next)).inserted {
-                        seenWords += candidate.extra.count + 2
+                        seenWords += candidate.overflow.count + 3
                         if seenWords > maximumMemoWords {
                             return .unknown("the linearizability search of \(label) (\(count) operations) outgrew its memory bound")
                         }
@@ -240,60 +240,67 @@ struct EntryList {
     }
 }
 
-/// A set of operation indices, numbered in invocation order, held as a prefix (every operation
-/// below it) and the few linearized beyond it, sorted.
+/// A set of operation indices, numbered in invocation order: a prefix (every operation below it;
+/// operation `prefix` itself is not in the set), a 64-bit mask for the next 64, and the rare
+/// members beyond those, sorted.
 ///
 /// The search can only linearize an operation once every operation that returned before it was
-/// called is linearized, so the operations beyond the first unlinearized one are those that
-/// overlap it: as many as the threads, give or take the odd long-running call. Porcupine keeps a
-/// bitset of the whole history per memoised configuration; this keeps the same set in a few words,
-/// with a fingerprint kept up to date as it changes, so hashing a configuration is one word.
+/// called is linearized, so the members beyond the first non-member are those that overlap it: as
+/// many as the threads, give or take the odd long-running call. Porcupine keeps a bitset of the
+/// whole history per memoised configuration; this keeps the same set in three words, without an
+/// allocation in all but the rarest case.
 @usableFromInline
 struct LinearizedSet: Hashable {
-    @usableFromInline private(set) var prefix = 0
-    @usableFromInline private(set) var extra: [Int32] = []
-    /// A hash of `extra`'s elements (a sum of their mixes: order-free, updated in place).
-    @usableFromInline private(set) var extraMix: UInt64 = 0
+    @usableFromInline var prefix = 0
+    /// Bit `i` set: operation `prefix + 1 + i` is a member.
+    @usableFromInline var mask: UInt64 = 0
+    /// Members at `prefix + 65` and beyond, ascending.
+    @usableFromInline var overflow: [Int32] = []
 
     @inlinable init() {}
 
     @inlinable
-    static func mix(_ value: Int) -> UInt64 {
-        var z = UInt64(truncatingIfNeeded: value) &+ 0x9E37_79B9_7F4A_7C15
+    mutating func insert(_ index: Int) {
+        guard index == prefix else {
+            let offset = index - prefix - 1
+            if offset < 64 {
+                mask |= 1 << UInt64(offset)
+            } else {
+                let value = Int32(index)
+                var low = 0, high = overflow.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if overflow[middle] < value { low = middle + 1 } else { high = middle }
+                }
+                overflow.insert(value, at: low)
+            }
+            return
+        }
+        // `prefix` is in: move past it and every member right after it.
+        while true {
+            prefix += 1
+            let nextIsMember = mask & 1 != 0
+            mask >>= 1
+            if let first = overflow.first, Int(first) == prefix + 64 {
+                mask |= 1 << 63
+                overflow.removeFirst()
+            }
+            if !nextIsMember { return }
+        }
+    }
+
+    @inlinable
+    var fingerprint: UInt64 {
+        var z = UInt64(truncatingIfNeeded: prefix) &* 0x9E37_79B9_7F4A_7C15 ^ mask
+        for member in overflow { z = (z ^ UInt64(truncatingIfNeeded: member)) &* 0xBF58_476D_1CE4_E5B9 }
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
 
     @inlinable
-    var fingerprint: UInt64 { Self.mix(prefix) &+ extraMix }
-
-    @inlinable
-    mutating func insert(_ index: Int) {
-        if index == prefix {
-            prefix += 1
-            var absorbed = 0
-            while absorbed < extra.count && Int(extra[absorbed]) == prefix {
-                extraMix &-= Self.mix(prefix)
-                prefix += 1
-                absorbed += 1
-            }
-            if absorbed > 0 { extra.removeFirst(absorbed) }
-            return
-        }
-        let value = Int32(index)
-        var low = 0, high = extra.count
-        while low < high {
-            let middle = (low + high) / 2
-            if extra[middle] < value { low = middle + 1 } else { high = middle }
-        }
-        extra.insert(value, at: low)
-        extraMix &+= Self.mix(index)
-    }
-
-    @inlinable
     static func == (lhs: LinearizedSet, rhs: LinearizedSet) -> Bool {
-        lhs.prefix == rhs.prefix && lhs.extraMix == rhs.extraMix && lhs.extra == rhs.extra
+        lhs.prefix == rhs.prefix && lhs.mask == rhs.mask && lhs.overflow == rhs.overflow
     }
 
     @inlinable

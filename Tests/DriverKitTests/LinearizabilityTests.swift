@@ -1,4 +1,4 @@
-import DriverKit
+@testable import DriverKit
 import Testing
 
 /// A register: `put(v)` stores v, `get` returns the stored value (nil when none). With
@@ -150,4 +150,35 @@ func stretchedRun(seed: UInt64, operations: Int, threads: Int) -> [Op] {
         }
     }
     return history
+}
+
+/// The search's set of linearized operations, against a plain `Set`.
+@Suite struct LinearizedSetTests {
+    @Test(arguments: 0..<20)
+    func aSeededSequenceOfInsertionsMatchesAPlainSet(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed))
+        var model = Set<Int>()
+        var compact = LinearizedSetProbe()
+        var pending = Array(0..<400)
+        while !pending.isEmpty {
+            // Mostly near the front (as the search linearizes), now and then far ahead (a long call).
+            let reach = generator.next() % 10 == 0 ? pending.count : min(pending.count, 12)
+            let index = pending.remove(at: Int(generator.next() % UInt64(reach)))
+            model.insert(index)
+            compact.insert(index)
+            #expect(compact.members(upTo: 400) == model, "after inserting \(index)")
+        }
+    }
+}
+
+/// The internal set, with a way to list its members for the comparison.
+struct LinearizedSetProbe {
+    var set = LinearizedSet()
+    mutating func insert(_ index: Int) { set.insert(index) }
+    func members(upTo limit: Int) -> Set<Int> {
+        var members = Set(0..<set.prefix)
+        for bit in 0..<64 where set.mask & (1 << UInt64(bit)) != 0 { members.insert(set.prefix + 1 + bit) }
+        for member in set.overflow { members.insert(Int(member)) }
+        return members.filter { $0 < limit }
+    }
 }

@@ -40,15 +40,17 @@ struct StormHistory {
     var completed: Int { operations.count { $0.returned != nil } }
 
     init(report: StormReport, sent: [[IntOperation]]) {
+        operations.reserveCapacity(report.threads.reduce(0) { $0 + $1.count } + report.threads.count)
         for (thread, records) in report.threads.enumerated() {
+            let operationsSent = sent[thread]
             for (index, record) in records.enumerated() {
-                operations.append(ObservedOperation(thread: thread, index: index, operation: sent[thread][index],
+                operations.append(ObservedOperation(thread: thread, index: index, operation: operationsSent[index],
                                                     result: record.result, invoked: record.invoked, returned: record.returned))
             }
             if let pending = report.pending[thread] {
                 hungThreads += 1
-                if records.count < sent[thread].count {
-                    operations.append(ObservedOperation(thread: thread, index: records.count, operation: sent[thread][records.count],
+                if records.count < operationsSent.count {
+                    operations.append(ObservedOperation(thread: thread, index: records.count, operation: operationsSent[records.count],
                                                         result: nil, invoked: pending, returned: nil))
                 }
             }
@@ -59,11 +61,12 @@ struct StormHistory {
     /// operations never overlap each other (the subject runs them one after another), so any
     /// overlap in time is between threads.
     var observedConcurrency: Bool {
-        let intervals = operations.map { ($0.invoked, $0.returned ?? .max) }.sorted { $0.0 < $1.0 }
+        var intervals = operations.map { (invoked: $0.invoked, returned: $0.returned ?? .max) }
+        intervals.sort { $0.invoked < $1.invoked }
         var latestReturn: UInt64 = 0
-        for (invoked, returned) in intervals {
-            if invoked < latestReturn { return true }
-            latestReturn = max(latestReturn, returned)
+        for interval in intervals {
+            if interval.invoked < latestReturn { return true }
+            latestReturn = max(latestReturn, interval.returned)
         }
         return false
     }
@@ -71,23 +74,36 @@ struct StormHistory {
     /// The per-key projection of the cache, partitioned as Porcupine partitions a key-value store:
     /// each key's gets and puts, searched on their own (counts are judged by the caller).
     func keyPartitions(initial: [Int: Int]) -> [(label: String, initial: Int?, history: [HistoryOperation<KeyRegister.Input, Int?>])] {
-        var byKey: [Int: [HistoryOperation<KeyRegister.Input, Int?>]] = [:]
-        for observed in operations {
-            let output: Int?? = observed.result.map { $0 == LRUStormCode.absent ? .some(nil) : .some(Int($0)) } ?? nil
-            let key = observed.operation.key
-            switch observed.operation.kind {
-            case .get:
-                byKey[key, default: []].append(HistoryOperation(thread: observed.thread, input: .get, output: output,
-                                                                invoked: observed.invoked, returned: observed.returned))
-            case .put:
-                byKey[key, default: []].append(HistoryOperation(thread: observed.thread, input: .put(observed.operation.value),
-                                                                output: observed.returned == nil ? nil : .some(nil),
-                                                                invoked: observed.invoked, returned: observed.returned))
-            case .count:
-                break
+        // Two passes: count each key's operations, then fill arrays of exactly that size.
+        var slots: [Int: Int] = [:]
+        var sizes: [Int] = []
+        for observed in operations where observed.operation.kind != .count {
+            if let slot = slots[observed.operation.key] {
+                sizes[slot] += 1
+            } else {
+                slots[observed.operation.key] = sizes.count
+                sizes.append(1)
             }
         }
-        return byKey.keys.sorted().map { key in ("key \(key)", initial[key], byKey[key]!) }
+        var histories: [[HistoryOperation<KeyRegister.Input, Int?>]] = sizes.map { size in
+            var history: [HistoryOperation<KeyRegister.Input, Int?>] = []
+            history.reserveCapacity(size)
+            return history
+        }
+        for observed in operations {
+            let operation = observed.operation
+            guard operation.kind != .count, let slot = slots[operation.key] else { continue }
+            if operation.kind == .get {
+                let output: Int?? = observed.result.map { $0 == LRUStormCode.absent ? .some(nil) : .some(Int($0)) } ?? nil
+                histories[slot].append(HistoryOperation(thread: observed.thread, input: .get, output: output,
+                                                        invoked: observed.invoked, returned: observed.returned))
+            } else {
+                histories[slot].append(HistoryOperation(thread: observed.thread, input: .put(operation.value),
+                                                        output: observed.returned == nil ? nil : .some(nil),
+                                                        invoked: observed.invoked, returned: observed.returned))
+            }
+        }
+        return slots.keys.sorted().map { key in ("key \(key)", initial[key], histories[slots[key]!]) }
     }
 }
 
