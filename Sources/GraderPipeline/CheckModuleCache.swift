@@ -321,7 +321,7 @@ public enum GraderFault: Error, CustomStringConvertible {
         switch self {
         case .missingHiddenChecks(let id): "Graders/\(id)/ is missing: hidden checks are needed to grade \(id)"
         case .checkModuleBuildFailed(let module, let output): "building the cached module \(module) failed:\n\(output)"
-        case .checkHarness(let check, let message): "the harness could not run check \(check): \(message)"
+        case .checkHarness(let check, let message): "the grader could not run check \(check): \(message)"
         case .io(let message): message
         case .launch(let message): message
         }

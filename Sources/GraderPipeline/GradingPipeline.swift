@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// `submit` validates and stores a submission durably (nothing is stored when it is rejected);
 /// `grade` compiles and checks it and stores the grading as a new row. A failure of the grader
-/// itself (the check module does not build, a process cannot start, the harness reports `error`)
+/// itself (the modules do not build, a process cannot start, a driver reports `error` or no verdict)
 /// is retried up to ``maximumAttempts`` times and then stored as `internal_error`, which scores
 /// nothing and recommends nothing: it never counts against the candidate.
 public struct GradingPipeline: Sendable {

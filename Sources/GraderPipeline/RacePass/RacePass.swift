@@ -19,7 +19,7 @@ import Wire
 /// - `pass` otherwise. A re-run check that crashed, timed out or hit a limit is noted, not failed:
 ///   its functional outcome already scored that, and the race pass judges only races.
 ///
-/// Reports with no frame of the submission (the harness or a runtime library; none are expected,
+/// Reports with no frame of the submission (the subject runtime or a library; none are expected,
 /// see `HarnessSanitizerSupport`) are shown but never cost a point. Functional outcomes of the
 /// re-run are not scored: the instrumented build is several times slower.
 struct RacePass: Sendable {
