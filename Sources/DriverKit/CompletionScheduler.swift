@@ -3,9 +3,9 @@
 /// which of the candidate's concurrent calls lands first.
 ///
 /// A call's handler awaits ``turn(key:)``, performs its effect on the service's state, and calls
-/// ``done()``. The scheduler picks the next call only once the previous one is done and either
-/// `expected` calls have arrived in all or no new call arrived for `settle` (the subject has gone
-/// quiet). The waiting calls are ordered by their keys before the seeded pick, so with `expected`
+/// ``done()``. The scheduler picks the next call only once the previous one is done and, with
+/// `expected` set, once that many calls have arrived in all (however long they take); without it,
+/// once no new call arrived for `settle` (the subject has gone quiet). The waiting calls are ordered by their keys before the seeded pick, so with `expected`
 /// set to the number of calls the subject makes at once, the order is a function of the seed and
 /// the calls alone, whatever order they arrived in; with only the settle window it is as long as
 /// the subject reacts within it.
@@ -44,8 +44,9 @@ public actor CompletionScheduler {
 
     private func schedule() {
         guard !busy, !waiting.isEmpty else { return }
-        if let expected, nextTicket >= expected {
-            release()
+        if let expected {
+            // Never before every expected call has arrived, however long they take to come.
+            if nextTicket >= expected { release() }
             return
         }
         let seen = nextTicket

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 import Wire
 
 /// The entry point of a driver process: `run <check-id> --budget-ms <n> [--seed <n>]
@@ -49,6 +50,9 @@ public enum DriverMain {
 
     /// How long the subject has to acknowledge the end-of-check marker.
     static let finishSeconds = 2.0
+    /// How long past its budget a check may take to judge what it saw (a linearizability search is
+    /// bounded by less); a check still running then is the driver's fault, reported as an error.
+    static let judgingAllowanceSeconds = 15.0
 
     static func runOne(id: String, options: Options, checks: [Check]) async -> Never {
         let subjectDescriptor = fcntl(1, F_DUPFD_CLOEXEC, 100)
@@ -71,6 +75,13 @@ public enum DriverMain {
         subject.setDeadline(deadline)
         let context = CheckContext(budgetSeconds: options.budgetSeconds, seed: options.seed, subject: subject,
                                    meter: meter, started: started)
+        startDriverThread {
+            let limit = UInt64((options.budgetSeconds + judgingAllowanceSeconds) * 1e9)
+            while DriverClock.nanos() &- started < limit { usleep(50_000) }
+            finish(meter, DriverReport(status: .error, message: "the check did not finish within its budget of "
+                + "\(formatSeconds(options.budgetSeconds)) and \(formatSeconds(judgingAllowanceSeconds)) more to judge",
+                                       evidence: context.evidence, phase: context.phase))
+        }
         var report = await outcome(of: check, context: context)
         if let nonce = options.endMarker, subject.failure == nil {
             subject.setDeadline(DriverClock.nanos() + UInt64(finishSeconds * 1e9))
@@ -125,7 +136,13 @@ public enum DriverMain {
         return "did not finish within \(formatSeconds(context.budgetSeconds))\(during); \(state)"
     }
 
+    /// Set by the first report sent: the check and the watchdog may both reach `finish`.
+    static let finished = Atomic<Bool>(false)
+
     static func finish(_ meter: SubjectMeter, _ report: DriverReport) -> Never {
+        guard finished.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            while true { pause() }  // the other caller is reporting and will end the process
+        }
         do { try meter.send(report) } catch {
             writeStandardError("driver: could not send the report: \(error)\n\(report.status): \(report.message)\n")
         }

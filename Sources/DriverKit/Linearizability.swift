@@ -23,9 +23,9 @@ public enum Linearizability {
         case unknown(String)
     }
 
-    /// Stops a search whose memo outgrows this many words (8 bytes each; about 512 MiB with the
-    /// set's overhead).
-    public static let maximumMemoWords = 48_000_000
+    /// Stops a search whose memo would outgrow this many bytes (its entries at twice their size,
+    /// for the hash table's free slots and its growth), well inside the driver's memory limit.
+    public static let maximumMemoBytes = 512 << 20
 
     /// Checks each partition in turn; the first violation or unknown ends the check.
     @inlinable
@@ -57,7 +57,8 @@ public enum Linearizability {
         var list = EntryList(history)
         var linearized = LinearizedSet()
         var seen = Set<Configuration<Specification.State>>(minimumCapacity: count * 2)
-        var seenWords = 0
+        var memoBytes = 0
+        let entryBytes = 2 * MemoryLayout<Configuration<Specification.State>>.stride
         var calls: [(entry: Int, state: Specification.State, linearized: LinearizedSet)] = []
         var state = initial
         var entry = list.first
@@ -78,8 +79,8 @@ public enum Linearizability {
                     var candidate = linearized
                     candidate.insert(current.operation)
                     if seen.insert(Configuration(linearized: candidate, state: next)).inserted {
-                        seenWords += candidate.overflow.count + 3
-                        if seenWords > maximumMemoWords {
+                        memoBytes += entryBytes + 4 * candidate.overflow.count
+                        if memoBytes > maximumMemoBytes {
                             return .unknown("the linearizability search of \(label) (\(count) operations) outgrew its memory bound")
                         }
                         calls.append((entry, state, linearized))

@@ -131,6 +131,7 @@ public struct CheckRunner: Sendable {
             return failed("the grader could not create the check's channels: errno \(errno)")
         }
         let subjectHandle = ProcessHandle()
+        let driverHandle = ProcessHandle()
         let sandboxed = runner.startsThroughLauncher
         let server = ControlChannelServer(descriptor: control.1) {
             guard let started = subjectHandle.processID,
@@ -163,19 +164,25 @@ public struct CheckRunner: Sendable {
             workingDirectory: driverDirectory.path, profile: .run,
             limits: driverLimits,
             readablePaths: [driver.path] + runtimePaths,
-            channel: ProcessChannel(input: control.0, output: channel.1))
+            channel: ProcessChannel(input: control.0, output: channel.1), handle: driverHandle)
 
-        async let subjectRun = Self.capture { try await runner.run(subjectRequest) }
-        async let driverRun = Self.capture { try await runner.run(driverRequest) }
-        let driverResult = await driverRun
+        let runner = runner
+        let subjectRun = Task { await Self.capture { try await runner.run(subjectRequest) } }
+        let driverRun = Task { await Self.capture { try await runner.run(driverRequest) } }
+        // A subject that could not even start leaves the driver waiting for a hello: stop it.
+        let watcher = Task {
+            if case .failure = await subjectRun.value { driverHandle.stop() }
+        }
+        let driverResult = await driverRun.value
         // The driver has ended and closed its end of the channel: the subject leaves on its own,
         // or is stopped (say, its threads are stuck in the candidate's code).
         let stopper = Task {
             try await Task.sleep(for: .seconds(Self.subjectExitGraceSeconds))
             subjectHandle.stop()
         }
-        let subjectResult = await subjectRun
+        let subjectResult = await subjectRun.value
         stopper.cancel()
+        watcher.cancel()
         let (report, problem) = await server.finish()
 
         switch (subjectResult, driverResult) {

@@ -61,14 +61,32 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
 
     static let maximumMessageBytes = 64 * 1024
     static let maximumEvidence = 64
+    /// What is sent of a message or an evidence line: they may quote the subject's answers, which
+    /// are as long as the subject likes.
+    public static let sentMessageBytes = 16 * 1024
+    public static let sentEvidenceBytes = 2 * 1024
 
     public func encode(to writer: inout WireWriter) {
         writer.byte(status.rawValue)
-        writer.string(message)
-        writer.strings(evidence)
+        writer.string(Self.truncated(message, to: Self.sentMessageBytes))
+        writer.strings(evidence.prefix(Self.maximumEvidence).map { Self.truncated($0, to: Self.sentEvidenceBytes) })
         writer.optionalString(phase)
         writer.unsigned(durationMicros)
         writer.bool(finishAcknowledged)
+    }
+
+    /// `text` cut to at most `bytes` of UTF-8 (on a character boundary), marked when cut.
+    public static func truncated(_ text: String, to bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > bytes - 20 { break }
+            kept.append(character)
+            used += size
+        }
+        return kept + " […cut]"
     }
 
     public init(from reader: inout WireReader) throws {

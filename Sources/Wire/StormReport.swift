@@ -42,6 +42,10 @@ public struct StormReport: Sendable, Equatable {
         }
     }
 
+    /// The latest time a report may name (about 36 years in nanoseconds): far beyond any storm,
+    /// and far enough below `UInt64.max` that arithmetic on times never overflows.
+    public static let maximumTime: UInt64 = 1 << 60
+
     /// Decodes a report for `operations[t]` operations sent to thread `t`.
     public init(from reader: inout WireReader, operations: [Int]) throws {
         let count = try reader.count(maximum: operations.count)
@@ -59,14 +63,16 @@ public struct StormReport: Sendable, Equatable {
                 let result = try reader.signed()
                 let (invoked, overflowA) = previous.addingReportingOverflow(try reader.unsigned())
                 let (returned, overflowB) = invoked.addingReportingOverflow(try reader.unsigned())
-                guard !overflowA && !overflowB else { throw WireError("a storm time overflows") }
+                guard !overflowA && !overflowB, returned <= Self.maximumTime else { throw WireError("a storm time is out of range") }
                 records.append(Record(result: result, invoked: invoked, returned: returned))
                 previous = returned
             }
             threads.append(records)
             if try reader.bool() {
                 let time = try reader.unsigned()
-                guard time >= previous else { throw WireError("thread \(thread)'s pending operation starts before its last one ended") }
+                guard time >= previous, time <= Self.maximumTime else {
+                    throw WireError("thread \(thread)'s pending operation starts before its last one ended, or out of range")
+                }
                 pending.append(time)
             } else {
                 pending.append(nil)

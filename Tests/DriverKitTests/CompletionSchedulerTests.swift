@@ -31,6 +31,27 @@ import Testing
         #expect(orders.count > 1, "eight seeds gave one order")
     }
 
+    /// Callers that trickle in, slower than the settle window, still all wait for one another when a
+    /// count is expected (the window is for schedulers without one).
+    @Test func anExpectedCountWaitsForEveryCallWhateverTheGaps() async {
+        let first = await trickled(seed: 3)
+        #expect(await trickled(seed: 3) == first)
+    }
+
+    func trickled(seed: UInt64) async -> [String] {
+        let scheduler = CompletionScheduler(seed: seed, expected: 6, settle: .milliseconds(1))
+        await withTaskGroup(of: Void.self) { group in
+            for caller in 0..<6 {
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(caller * 15))
+                    await scheduler.turn(key: "caller \(caller)")
+                    await scheduler.done()
+                }
+            }
+        }
+        return await scheduler.completionOrder
+    }
+
     @Test func withoutAnExpectedCountACallIsReleasedOnceTheSubjectGoesQuiet() async {
         let scheduler = CompletionScheduler(seed: 1, settle: .milliseconds(2))
         await scheduler.turn(key: "alone")

@@ -28,6 +28,9 @@ import Testing
 
         // The same seed, again: the same order, whatever the machine's timing did.
         let second = try await pipeline.runPublicChecks(challenge: ServiceFixture.id, files: [ServiceFixture.candidate])
+        for outcome in second.outcomes {
+            #expect(outcome.status == .pass, "second run, \(outcome.id): \(outcome.message)")
+        }
         #expect(order(second, "counter.seeded-order-a") == orderA)
         #expect(order(second, "counter.seeded-order-b") == orderB)
     }
