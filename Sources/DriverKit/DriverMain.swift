@@ -86,6 +86,9 @@ public enum DriverMain {
         if let nonce = options.endMarker, subject.failure == nil {
             subject.setDeadline(DriverClock.nanos() + UInt64(finishSeconds * 1e9))
             report.finishAcknowledged = (try? await subject.request("finish") { $0.string(nonce) }) != nil
+            // The grader looks at where the subject's standard error goes on every meter reading:
+            // this one, after the marker, is the one the race pass judges by.
+            _ = try? meter.read()
         }
         report.durationMicros = (DriverClock.nanos() &- started) / 1000
         finish(meter, report)

@@ -64,6 +64,9 @@ public struct CheckRunner: Sendable {
         public var report: DriverReport?
         /// The nonce the subject was asked to write last on its standard error.
         public var endMarker: String?
+        /// Where the subject's standard error went, taken after the end marker (sandboxed runs
+        /// with end markers only).
+        var standardError: StandardErrorProbe?
     }
 
     public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String], settings: Settings = Settings()) {
@@ -115,7 +118,7 @@ public struct CheckRunner: Sendable {
         func failed(_ message: String) -> Execution {
             Execution(outcome: CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
                                             durationMs: 0, message: message),
-                      subject: nil, report: nil, endMarker: nonce)
+                      subject: nil, report: nil, endMarker: nonce, standardError: nil)
         }
         let directory = workDirectory.appendingPathComponent("run-\(check.id)")
         let subjectDirectory = directory.appendingPathComponent("subject")
@@ -140,6 +143,9 @@ public struct CheckRunner: Sendable {
                 return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
             }
             return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros)
+        } probe: { [endMarkers = settings.endMarkers] in
+            guard endMarkers, let started = subjectHandle.processID else { return nil }
+            return StandardErrorProbe.take(startedAs: started, sandboxed: sandboxed)
         }
         server.start()
 
@@ -149,7 +155,10 @@ public struct CheckRunner: Sendable {
             environment: environment.merging(["HOME": subjectDirectory.path, "TMPDIR": subjectDirectory.path]) { $1 }
                 .merging(settings.subjectEnvironment) { $1 },
             workingDirectory: subjectDirectory.path, profile: .run,
-            limits: ProcessLimits(wallSeconds: budgetSeconds + Self.killGraceSeconds, outputBytes: settings.outputBytes,
+            // As long as the driver's: a subject that answered in time is never killed while the
+            // driver judges, or before its last requests (a hung one is stopped once the driver ends).
+            limits: ProcessLimits(wallSeconds: budgetSeconds + Self.driverAllowanceSeconds + Self.killGraceSeconds,
+                                  outputBytes: settings.outputBytes,
                                   memoryBytes: settings.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
             readablePaths: [subject.path] + runtimePaths,
             channel: ProcessChannel(input: channel.0), handle: subjectHandle)
@@ -183,7 +192,7 @@ public struct CheckRunner: Sendable {
         let subjectResult = await subjectRun.value
         stopper.cancel()
         watcher.cancel()
-        let (report, problem) = await server.finish()
+        let (report, problem, probe) = await server.finish()
 
         switch (subjectResult, driverResult) {
         case (.failure(let error), _):
@@ -198,7 +207,8 @@ public struct CheckRunner: Sendable {
                 outcome.message = "the driver gave no verdict (\(problem ?? "it ended \(driverProcess.termination)"))"
                     + Self.crashLine(String(decoding: driverProcess.standardError, as: UTF8.self))
             }
-            return Execution(outcome: outcome, subject: subjectProcess, report: report, endMarker: nonce)
+            return Execution(outcome: outcome, subject: subjectProcess, report: report, endMarker: nonce,
+                             standardError: probe)
         }
     }
 

@@ -8,25 +8,33 @@ import Wire
 /// The grader's end of a driver's control channel: answers the driver's meter requests with the
 /// subject's figures read from outside it, and receives the driver's report.
 ///
+/// With a standard-error probe, every meter request also takes one and the last is kept: the
+/// driver reads the meter once more after the subject acknowledged its end marker, so the last
+/// probe is the state of the subject's standard error after the marker.
+///
 /// The driver is the grader's own code, but its channel is read as strictly as any other: frames
 /// are bounded, and anything but a meter request or one report is a protocol problem (the check
 /// ends as a grader fault). It runs on a thread of its own, blocking on the socket.
 final class ControlChannelServer: Sendable {
     private let descriptor: Int32
     private let meter: @Sendable () -> MeterReading
+    private let probe: (@Sendable () -> StandardErrorProbe?)?
     private let state = Mutex<State>(State())
 
     private struct State {
         var report: DriverReport?
         var problem: String?
+        var probe: StandardErrorProbe?
         var finished = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
     /// `descriptor` is the grader's end of the control channel; the server owns and closes it.
-    init(descriptor: Int32, meter: @escaping @Sendable () -> MeterReading) {
+    init(descriptor: Int32, meter: @escaping @Sendable () -> MeterReading,
+         probe: (@Sendable () -> StandardErrorProbe?)? = nil) {
         self.descriptor = descriptor
         self.meter = meter
+        self.probe = probe
     }
 
     func start() {
@@ -37,7 +45,7 @@ final class ControlChannelServer: Sendable {
 
     /// Waits for the driver's side to close (at most `seconds`, then the socket is shut down),
     /// and returns its report, or what went wrong.
-    func finish(waitingAtMost seconds: Double = 2) async -> (report: DriverReport?, problem: String?) {
+    func finish(waitingAtMost seconds: Double = 2) async -> (report: DriverReport?, problem: String?, probe: StandardErrorProbe?) {
         let watchdog = Task {
             try await Task.sleep(for: .seconds(seconds))
             shutdown(descriptor, Int32(SHUT_RDWR))
@@ -51,7 +59,7 @@ final class ControlChannelServer: Sendable {
             if done { continuation.resume() }
         }
         watchdog.cancel()
-        return state.withLock { ($0.report, $0.problem) }
+        return state.withLock { ($0.report, $0.problem, $0.probe) }
     }
 
     private func serve() {
@@ -64,7 +72,9 @@ final class ControlChannelServer: Sendable {
                 guard let frame = try reader.next() else { break loop }
                 switch frame.kind {
                 case .meterRequest where report == nil:
-                    try writer.send(Frame(.meterReading, id: frame.id, body: meter().wireBytes))
+                    let reading = meter()
+                    if let probe, let taken = probe() { state.withLock { $0.probe = taken } }
+                    try writer.send(Frame(.meterReading, id: frame.id, body: reading.wireBytes))
                 case .report where report == nil:
                     report = try DriverReport(wireBytes: frame.body)
                 default:

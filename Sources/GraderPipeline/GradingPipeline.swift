@@ -230,6 +230,7 @@ public struct GradingPipeline: Sendable {
             race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
                                       cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
                 .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion, driver: driver,
+                     plainObject: SubmissionCompiler.objectFile(in: workDirectory),
                      workDirectory: workDirectory.appendingPathComponent("race"))
             progress(.racePassFinished(race.outcome))
         } else {

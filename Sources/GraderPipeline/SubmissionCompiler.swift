@@ -65,7 +65,7 @@ public struct SubmissionCompiler: Sendable {
 
         // Step 1: the candidate's module, alone.
         let candidateStarted = ContinuousClock.now
-        let objectFile = candidateModule.appendingPathComponent("\(Self.candidateModule).o")
+        let objectFile = Self.objectFile(in: workDirectory)
         let candidate = try await swiftc(build.swiftFlags + build.submissionFlags + [
             "-parse-as-library", "-module-name", Self.candidateModule, "-swift-version", "5",
             "-strict-concurrency=complete", "-enable-testing", "-O", "-wmo",
@@ -125,6 +125,12 @@ public struct SubmissionCompiler: Sendable {
         }
         return .compiled(binary: binary, warnings: warnings, concurrencyWarnings: concurrencyWarnings,
                          candidateMilliseconds: candidateMilliseconds, entryMilliseconds: entryMilliseconds)
+    }
+
+    /// The object file of the candidate's module, once ``compile(files:module:entryTypeName:workDirectory:)``
+    /// has built it in `workDirectory`.
+    public static func objectFile(in workDirectory: URL) -> URL {
+        workDirectory.appendingPathComponent("module").appendingPathComponent("\(candidateModule).o")
     }
 
     /// The compiler tried to build a clang module into the (read-only) module cache.

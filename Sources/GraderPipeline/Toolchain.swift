@@ -12,6 +12,8 @@ public struct Toolchain: Sendable, Equatable {
     public var clang: String { binDirectory + "/clang" }
     /// Symbolizes ThreadSanitizer's raw stack frames after the fact (the run profile cannot spawn it).
     public var symbolizer: String { binDirectory + "/llvm-symbolizer" }
+    /// Lists an object file's symbols (the race pass's ``SanitizerInterfaceScan``).
+    public var nm: String { binDirectory + "/llvm-nm" }
     /// Demangles the Swift symbols the symbolizer prints.
     public var demangler: String { binDirectory + "/swift-demangle" }
     /// The toolchain's `usr` directory (compiler, runtime libraries, SDK modules).

@@ -35,6 +35,23 @@ public enum ProcessProbe {
         return Reading(residentBytes: rssPages * page, cpuMicros: (utime + stime) * 1_000_000 / ticks)
     }
 
+    /// Whether `processID` exists and has not ended (a zombie, awaiting its parent, has ended).
+    public static func isRunning(_ processID: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(processID)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return false }
+        let state = text[text.index(after: close)...].drop { $0 == " " }.first
+        return state != nil && state != "Z" && state != "X"
+    }
+
+    /// Where descriptor `descriptor` of `processID` points (`pipe:[1234]`, `/dev/null`, a path);
+    /// nil when it is closed, the process is gone, or `/proc` cannot tell.
+    public static func descriptorTarget(_ processID: Int32, _ descriptor: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/\(processID)/fd/\(descriptor)", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func children(of processID: Int32) -> [Int32] {
         guard let text = try? String(contentsOfFile: "/proc/\(processID)/task/\(processID)/children", encoding: .utf8) else { return [] }
         return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

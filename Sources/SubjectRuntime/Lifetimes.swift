@@ -49,27 +49,37 @@ public class TrackedValue: @unchecked Sendable {
 /// A tracked value that holds its own pages of memory, mapped on creation, touched so they are
 /// resident, and unmapped in deinit: while it lives, the process's resident memory (which the
 /// grader reads from outside) is larger by its size, whatever the subject says about itself.
+///
+/// The mapping's address is kept in a table beside the objects, not in them: a cache holding the
+/// value cannot read it with `Mirror` and unmap the pages while keeping the value (a leak that
+/// resident memory would no longer show). Code that reads raw memory or `/proc/self/maps` can
+/// still find the pages; the source policy reports what it would need for that.
 final class HeavyValue: TrackedValue, @unchecked Sendable {
-    // Safe: the mapping is created in init and released in deinit, never touched in between.
-    private let mapping: UnsafeMutableRawPointer?
-    private let bytes: Int
+    // Safe: no stored properties of its own; the table is behind a mutex.
+    /// Mapped address and length (bytes) of each living heavy value.
+    private static let mappings = Mutex<[ObjectIdentifier: (address: UInt, length: Int)]>([:])
 
     init(payload: Int, tracker: LifetimeTracker, bytes: Int) {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let length = max(pageSize, (bytes + pageSize - 1) / pageSize * pageSize)
         // Populated at once (faster than faulting each page in), so resident from the start.
         let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)
+        super.init(payload: payload, tracker: tracker)
         if let address, address != MAP_FAILED {
             address.storeBytes(of: UInt8(truncatingIfNeeded: payload | 1), as: UInt8.self)
-            mapping = address
-        } else {
-            mapping = nil
+            let key = ObjectIdentifier(self)
+            Self.mappings.withLock { $0[key] = (UInt(bitPattern: address), length) }
         }
-        self.bytes = length
-        super.init(payload: payload, tracker: tracker)
+    }
+
+    /// Where `value`'s pages are mapped (for tests), nil once it is gone or if it has none.
+    static func mapping(of value: HeavyValue) -> (address: UInt, length: Int)? {
+        mappings.withLock { $0[ObjectIdentifier(value)] }
     }
 
     deinit {
-        if let mapping { munmap(mapping, bytes) }
+        let key = ObjectIdentifier(self)
+        guard let mapping = Self.mappings.withLock({ $0.removeValue(forKey: key) }) else { return }
+        munmap(UnsafeMutableRawPointer(bitPattern: mapping.address), mapping.length)
     }
 }

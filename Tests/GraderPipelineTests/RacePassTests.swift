@@ -59,9 +59,11 @@ import Testing
     static let definition = RacePassDefinition(id: "race-free", title: "no data race")
 
     static func observation(_ check: String, log text: String = log, reached: Bool = true, reported: Bool = true,
-                            intact: Bool = true, truncated: Bool = false, ending: String? = nil) -> RacePass.Observation {
+                            intact: Bool = true, probe: StandardErrorProbe? = nil, truncated: Bool = false,
+                            ending: String? = nil) -> RacePass.Observation {
         RacePass.Observation(check: check, log: ThreadSanitizerLog(text), reachedConcurrency: reached, reported: reported,
-                             standardErrorIntact: intact, standardErrorTruncated: truncated, ending: ending)
+                             standardErrorIntact: intact, standardErrorProbe: probe, standardErrorTruncated: truncated,
+                             ending: ending)
     }
 
     @Test func reportsAreParsedIntoKindsSectionsAndRawFrames() throws {
@@ -182,6 +184,41 @@ import Testing
         let early = [Self.observation("concurrent-storm", log: "", reached: false, reported: false, intact: false, ending: "crash"),
                      Self.observation("concurrent-lost-updates", log: "")]
         #expect(RacePass.verdict(Self.definition, observations: early, findings: []).outcome.status == .pass)
+    }
+
+    /// A subject that forwards its end marker through a pipe of its own (filtering out the
+    /// reports) delivers the marker, but its descriptor 2 is not the sandbox's pipe.
+    @Test func aStandardErrorSeenRedirectedAfterTheMarkerFailsThePass() {
+        let filtered = [Self.observation("concurrent-storm", log: "", probe: .redirected(target: "pipe:[4242]"))]
+        let result = RacePass.verdict(Self.definition, observations: filtered, findings: [])
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("standard error was closed or redirected while concurrent-storm"))
+        // Gone before the probe: not confirmed, so not cleared.
+        let gone = [Self.observation("concurrent-storm", log: "", probe: .unknown)]
+        #expect(RacePass.verdict(Self.definition, observations: gone, findings: []).outcome.message
+            .contains("before the grader could confirm"))
+        let connected = [Self.observation("concurrent-storm", log: "", probe: .connected)]
+        #expect(RacePass.verdict(Self.definition, observations: connected, findings: []).outcome.status == .pass)
+    }
+
+    /// Defining `__tsan_default_options` (say, `report_bugs=0`) or calling the ignore hooks can
+    /// silence the sanitizer from inside: naming its interface is enough to fail.
+    @Test func namingTheSanitizersInterfaceFailsThePass() {
+        let listing = """
+            $s19CandidateSubmission8LRUCacheC3putyyx_q_tF
+            __tsan_default_options
+            swift_retain
+            AnnotateBenignRaceSized
+            __tsan_default_options
+            pthread_mutex_lock
+            """
+        let symbols = SanitizerInterfaceScan.interfaceSymbols(in: listing)
+        #expect(symbols == ["AnnotateBenignRaceSized", "__tsan_default_options"])
+        let result = RacePass.verdict(Self.definition, observations: [Self.observation("concurrent-storm", log: "")],
+                                      findings: [], interfaceSymbols: symbols)
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("`__tsan_default_options`"))
+        #expect(SanitizerInterfaceScan.interfaceSymbols(in: "swift_retain\npthread_mutex_lock\n").isEmpty)
     }
 
     /// A subject that ends after reaching its concurrent phase, before acknowledging the end

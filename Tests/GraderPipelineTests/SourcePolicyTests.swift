@@ -85,6 +85,37 @@ import Testing
         #expect(scan("let fd = socketpair(0, 0, 0, &pair)\n_ = write(1, \"x\", 1)").map(\.rule) == ["foreign-descriptor"])
     }
 
+    /// Putting a descriptor of its own on standard error is how a subject would filter out
+    /// ThreadSanitizer's reports: a finding even when the code opened that descriptor itself.
+    @Test func replacingAStandardStreamIsAFinding() {
+        let filter = SourcePolicy.scan([SubmittedFile(name: "S.swift", content: Data("""
+            import Glibc
+            var ends: [Int32] = [0, 0]
+            _ = pipe(&ends)
+            let saved = dup(2)
+            dup2(ends[1], STDERR_FILENO)
+            Glibc.dup3(ends[1], 2, 0)
+            dup2(saved, 7)
+            """.utf8))])
+        // `dup(2)` (saving standard error), and the two replacements; `dup2(saved, 7)` is neither.
+        #expect(filter.map(\.rule) == ["foreign-descriptor", "foreign-descriptor", "foreign-descriptor"])
+        #expect(filter.map(\.line) == [4, 5, 6])
+        #expect(filter.filter { $0.message.contains("replaces a standard stream") }.count == 2)
+        #expect(filter.allSatisfy { !$0.dangerous })
+    }
+
+    /// Releasing a kept value's pages behind its back would hide a leak from resident memory.
+    @Test func mappingMemoryDirectlyIsAFinding() {
+        let found = scan("""
+            import Glibc
+            _ = madvise(page, 4096, MADV_DONTNEED)
+            Glibc.munmap(page, 4096)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+            """)
+        #expect(found.map(\.rule) == ["memory-mapping", "memory-mapping"])
+        #expect(found.allSatisfy { !$0.dangerous })
+    }
+
     @Test func hostileInputNeverStopsTheScan() {
         #expect(scan("let s = \"unterminated\nfork()").map(\.rule) == ["process-spawn"])
         #expect(scan("/* never closed fork()").isEmpty)

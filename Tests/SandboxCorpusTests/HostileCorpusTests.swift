@@ -71,6 +71,18 @@ struct HostileCorpusTests {
                     policyRules: ["raw-memory", "proc-path"]),
         Expectation(name: "answer-some-operations", zeroScore: true, racePass: .skipped, noCheckPasses: true,
                     policyRules: ["foreign-descriptor"]),
+        // Racy caches that silence ThreadSanitizer from inside: each silenced every report (the
+        // report list is empty), so only these defences stand between them and `race-free`.
+        Expectation(name: "silence-sanitizer-hook", securityRedFlag: true, racePass: .fail,
+                    messageContains: "names ThreadSanitizer's own interface (`__tsan_default_options`)",
+                    policyRules: ["symbol-linkage"]),
+        Expectation(name: "filter-standard-error", racePass: .fail,
+                    messageContains: "standard error was closed or redirected", policyRules: ["foreign-descriptor"]),
+        // A cache that serves only the runtime's pool threads: a storm's gets all miss, which an
+        // evicting cache may always answer, so only the storm's hit share fails it.
+        Expectation(name: "serve-only-the-pool-threads",
+                    checks: ["concurrent-storm": .fail, "concurrent-lost-updates": .fail],
+                    messageContains: "found their key"),
         Expectation(name: "type-checker-bomb", status: .compileError, zeroScore: true, messageContains: "reasonable time"),
         Expectation(name: "type-checker-bomb-many", status: .compileError, zeroScore: true, messageContains: "did not finish within"),
     ]

@@ -144,7 +144,7 @@ public final class RemoteLRUCache<Key: CacheKey, Value: CacheValue>: Sendable {
         try Self.expectEmpty(answer, "\(operations.count) operations")
     }
 
-    /// Sends a batch to be run later by ``runLoaded(gets:)`` (so that decoding it is not timed).
+    /// Sends a batch to be run later by ``runLoaded()`` (so that decoding it is not timed).
     public func load(_ operations: [IntOperation]) async throws {
         let answer = try await subject.request(LRUOperationName.load, describing: "loading \(operations.count) operations") { writer in
             writer.int(self.id)
@@ -153,10 +153,20 @@ public final class RemoteLRUCache<Key: CacheKey, Value: CacheValue>: Sendable {
         try Self.expectEmpty(answer, "loading a batch")
     }
 
-    /// Runs the loaded batch; returns the raw answer (the caller times this call) and a decoder
-    /// of the gets' values (`gets` of them), to be used once the clock has stopped.
-    public func runLoaded(gets: Int) async throws -> [Value?] {
-        var answer = try await subject.request(LRUOperationName.runLoaded, describing: "a timed batch") { $0.int(self.id) }
+    /// Runs the loaded batch; returns its raw answer (the caller times this call), to be decoded
+    /// by ``values(ofLoaded:gets:)`` once the clock has stopped.
+    public func runLoaded() async throws -> LoadedAnswer {
+        LoadedAnswer(reader: try await subject.request(LRUOperationName.runLoaded, describing: "a timed batch") { $0.int(self.id) })
+    }
+
+    /// The raw answer to a loaded batch.
+    public struct LoadedAnswer: Sendable {
+        fileprivate var reader: WireReader
+    }
+
+    /// The values the loaded batch's gets returned (`gets` of them at most), in order.
+    public func values(ofLoaded loaded: LoadedAnswer, gets: Int) throws -> [Value?] {
+        var answer = loaded.reader
         return try decode(&answer, "a timed batch") { reader in
             try reader.array(maximum: gets) { reader -> Value? in
                 guard try reader.bool() else { return nil }

@@ -7,15 +7,18 @@ import Wire
 /// Both caches run the same kind of seeded workload (half `get`, half `put`, keys uniform over
 /// twice the capacity, so gets hit and miss and puts both update and insert-and-evict). A batch is
 /// sent ahead (`load`), then run in one request whose round trip is timed: the subject's decoding
-/// is outside the measurement, its answers inside. Batches alternate between the two caches,
-/// round after round, so slow phases of the machine hit both; the per-operation time of each
-/// capacity is the minimum over rounds, which shrugs off interruptions. Batch size is chosen from
-/// an untimed warm-up batch so a round costs about the same at any speed: an O(n) cache needs far
-/// fewer operations to show.
+/// is outside the measurement, its answers' bytes inside (the driver decodes them after). Batches
+/// alternate between the two caches, round after round, so slow phases of the machine hit both;
+/// the per-operation time of each capacity is the minimum over rounds, which shrugs off
+/// interruptions. Batch size is chosen from an untimed warm-up batch so a round costs about the
+/// same at any speed: an O(n) cache needs far fewer operations to show.
 ///
 /// That the batch was really run is checked on its answers: every value a get returned must have
 /// been put under that key, and about half the gets must hit (the cache is full, and keys are
-/// uniform over twice its capacity, whatever its eviction order).
+/// uniform over twice its capacity, whatever its eviction order). Once the clock has stopped, each
+/// batch is also replayed on ``ReferenceLRUModel``: a cache that answers as an LRU cache at the
+/// small capacity and not at the large one fails (its speed at the large one is not an LRU
+/// cache's); one that is not an LRU cache at either is left to the semantic checks.
 ///
 /// Calibration (2-core box, candidate code compiled as the pipeline does, so unspecialised
 /// generics): O(1) solutions measure a ratio of 1.4 to 2.2; an array-based recency list measures
@@ -80,6 +83,23 @@ public enum LRUScalingChecks {
                     }
                 }
 
+                // Timing a cache means something only if it is the same cache at both sizes: one that
+                // is an LRU cache at the small capacity and something cheaper at the large one (say,
+                // switching structure at a size no other check uses) is not O(1), it is elsewhere.
+                switch (small.divergence, large.divergence) {
+                case (nil, let large?):
+                    throw CheckFailure("during the timed operations at capacity \(largeCapacity), \(large), while at capacity "
+                        + "\(smallCapacity) every answer was an LRU cache's: the cache behaves differently at the size whose "
+                        + "speed is measured, so its speed says nothing about O(1) LRU operations")
+                case (let small?, let large?):
+                    context.note("not an LRU cache at either capacity (the semantic checks grade that): at \(smallCapacity), "
+                        + "\(small); at \(largeCapacity), \(large)")
+                case (let small?, nil):
+                    context.note("not an LRU cache at capacity \(smallCapacity) (the semantic checks grade that): \(small)")
+                case (nil, nil):
+                    break
+                }
+
                 let smallBest = smallTimes.min()!
                 let largeBest = largeTimes.min()!
                 let ratio = largeBest / smallBest
@@ -111,12 +131,17 @@ public enum LRUScalingChecks {
         private var sequence = 0
         private var gets = 0
         private var hits = 0
+        /// What an LRU cache holds after the same operations (followed after each batch is timed).
+        private var model: ReferenceLRUModel
+        /// The first answer of a timed batch that an LRU cache would not have given.
+        private(set) var divergence: String?
 
-        init(cache: RemoteLRUCache<Int, Int>, capacity: Int, generator: SeededGenerator) {
+        init(cache: RemoteLRUCache<Int, Int>, capacity: Int, generator: SeededGenerator, model: ReferenceLRUModel) {
             self.cache = cache
             self.capacity = capacity
             self.keySpace = UInt64(2 * capacity)
             self.generator = generator
+            self.model = model
         }
 
         var hitShare: Double { gets == 0 ? 1 : Double(hits) / Double(gets) }
@@ -141,8 +166,9 @@ public enum LRUScalingChecks {
             }
             try await cache.load(batch)
             let started = DriverClock.nanos()
-            let values = try await cache.runLoaded(gets: keys.count)
+            let answer = try await cache.runLoaded()
             let elapsed = DriverClock.nanos() &- started
+            let values = try cache.values(ofLoaded: answer, gets: keys.count)
             guard values.count == keys.count else {
                 throw SubjectError.malformed("a timed batch answered \(values.count) gets of \(keys.count)")
             }
@@ -156,7 +182,28 @@ public enum LRUScalingChecks {
                 }
             }
             gets += keys.count
+            follow(batch, answers: values)
             return Double(elapsed) / Double(count)
+        }
+
+        /// Replays `batch` on the model and keeps the first get whose answer an LRU cache would not give.
+        private func follow(_ batch: [IntOperation], answers: [Int?]) {
+            var next = 0
+            for operation in batch {
+                switch operation.kind {
+                case .get:
+                    let expected = model.get(operation.key)
+                    if divergence == nil, answers[next] != expected {
+                        divergence = "get(\(operation.key)) returned \(describe(answers[next])) where an LRU cache returns "
+                            + describe(expected)
+                    }
+                    next += 1
+                case .put:
+                    model.put(operation.key, operation.value)
+                case .count:
+                    break
+                }
+            }
         }
     }
 
@@ -169,16 +216,19 @@ public enum LRUScalingChecks {
             throw CheckFailure("after put(k, k) for k in 0..<\(capacity) at capacity \(capacity), count is \(count); "
                 + "expected \(capacity) (the cache must hold its entries before its speed means anything)")
         }
+        var model = ReferenceLRUModel(capacity: capacity)
+        for key in 0..<capacity { model.put(key, key) }
         var generator = SeededGenerator(seed: seed)
         let keys = (0..<64).map { _ in Int(generator.next() % UInt64(capacity)) }
         let answers = try await cache.perform(keys.map { IntOperation.get($0) })
         for (key, answer) in zip(keys, answers) {
+            _ = model.get(key)
             let value = try RemoteLRUCache<Int, Int>.value(of: answer)
             if value != key {
                 throw CheckFailure("after put(k, k) for k in 0..<\(capacity) at capacity \(capacity), get(\(key)) returned "
                     + "\(describe(value)); expected \(key) (nothing was evicted yet)")
             }
         }
-        return Workload(cache: cache, capacity: capacity, generator: generator)
+        return Workload(cache: cache, capacity: capacity, generator: generator, model: model)
     }
 }

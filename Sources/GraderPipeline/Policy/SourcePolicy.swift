@@ -52,6 +52,10 @@ public enum SourcePolicy {
         Rule(id: "raw-memory", dangerous: false,
              patterns: [#"\b(?:Unsafe(?:Mutable)?(?:Raw)?(?:Buffer)?Pointer|OpaquePointer)\s*(?:<[^<>()]*>)?\s*\(\s*bitPattern\s*:"#],
              message: "makes a pointer from an integer address (reads or writes raw memory)"),
+        Rule(id: "memory-mapping", dangerous: false,
+             calls: ["mmap", "mmap64", "munmap", "mremap", "mprotect", "madvise", "posix_madvise", "process_madvise"],
+             message: "maps, unmaps or changes pages of memory directly; a cache has no use for it, and it is how the "
+                + "pages of a value could be given back while the value is kept"),
     ]
 
     /// Calls on a raw file descriptor: reported when the descriptor is one the code did not open
@@ -137,8 +141,18 @@ public enum SourcePolicy {
         }
         let opensItsOwn = descriptorSources.contains { !calls($0).isEmpty }
         var found: [(offset: Int, message: String)] = []
+        // Replacing a standard stream: how a process hides what it writes to standard error
+        // (where ThreadSanitizer reports), whatever descriptor it puts there.
+        let standardStream = #"(?<![\w$])(dup[23])\s*\([^,()]*,\s*(0|1|2|STD(?:IN|OUT|ERR)_FILENO)\s*[,)]"#
+        for match in matches(standardStream, in: code)
+        where isCall(at: match.range.location, in: nsCode, ownNames: declared.contains(nsCode.substring(with: match.range(at: 1)))) {
+            let name = nsCode.substring(with: match.range(at: 1))
+            let target = nsCode.substring(with: match.range(at: 2))
+            found.append((match.range.location, "`\(name)(…, \(target))` replaces a standard stream of the process "
+                + "(standard error is where ThreadSanitizer reports races)"))
+        }
         for name in descriptorCalls {
-            for match in calls(name) {
+            for match in calls(name) where !found.contains(where: { $0.offset == match.range.location }) {
                 let argument = nsCode.substring(with: match.range(at: 1)).trimmingCharacters(in: .whitespaces)
                 let literal = Int32(argument) != nil
                 guard literal || !opensItsOwn else { continue }

@@ -9,8 +9,10 @@ import Wire
 /// Its verdict is one outcome, named by the mapping's `racePass` (for `lru-cache`, `race-free`),
 /// weighed toward criteria and red flags like any check:
 /// - `fail` when ThreadSanitizer reports a race with a frame of the submission's code on one of
-///   its access stacks, even if every functional check passed; also when a check's standard error
-///   (where the reports go) was closed or redirected before its end marker, or outgrew what is kept,
+///   its access stacks, even if every functional check passed; also when the submission's code
+///   names the sanitizer's own interface (``SanitizerInterfaceScan``); when a check's standard error
+///   (where the reports go) was closed or redirected before its end marker, or still pointed
+///   elsewhere after it (``StandardErrorProbe``), or outgrew what is kept,
 ///   or when a check that reached its concurrent phase ended before the grader could confirm that
 ///   standard error was intact (the subject never acknowledged the end marker);
 /// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
@@ -58,8 +60,11 @@ struct RacePass: Sendable {
     /// with `driver` (the plain build's: the driver is never instrumented) and judges. Throws
     /// ``GraderFault`` when the grader (or ThreadSanitizer itself) fails.
     func run(_ files: [SubmittedFile], challenge: Challenge, checks: [CheckDefinition], graderVersion: String,
-             driver: URL, workDirectory: URL) async throws -> Result {
+             driver: URL, plainObject: URL, workDirectory: URL) async throws -> Result {
         let started = ContinuousClock.now
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        let interface = try await SanitizerInterfaceScan(toolchain: toolchain, runner: runner, workDirectory: workDirectory)
+            .symbols(in: plainObject)
         let module = try await cache.module(for: challenge, set: .full, graderVersion: graderVersion)
         let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache,
                                           compileLimitSeconds: compileLimitSeconds, build: .threadSanitizer)
@@ -79,7 +84,7 @@ struct RacePass: Sendable {
             .execute(checks, subject: binary, driver: driver, workDirectory: workDirectory) { _ in }
         let symbolizer = StackSymbolizer(toolchain: toolchain, runner: runner, binary: binary,
                                          workDirectory: workDirectory)
-        var result = try await judge(executions, symbolizer: symbolizer)
+        var result = try await judge(executions, symbolizer: symbolizer, interfaceSymbols: interface)
         result.milliseconds = milliseconds(since: started) - module.buildMilliseconds
         result.moduleBuildMilliseconds = module.buildMilliseconds
         result.outcome.durationMs = result.milliseconds
@@ -95,13 +100,17 @@ struct RacePass: Sendable {
         /// The subject acknowledged the driver's request to write the end marker.
         var reported: Bool
         var standardErrorIntact: Bool
+        /// Where standard error went after the marker, seen from outside (nil: not probed, as
+        /// in an unsandboxed run).
+        var standardErrorProbe: StandardErrorProbe? = nil
         /// Standard error outgrew ``outputBytes`` and its middle was dropped.
         var standardErrorTruncated = false
         /// Why the process did not finish normally, if it did not.
         var ending: String?
     }
 
-    func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer) async throws -> Result {
+    func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer,
+               interfaceSymbols: [String] = []) async throws -> Result {
         var observations: [Observation] = []
         for execution in executions {
             let outcome = execution.outcome
@@ -125,13 +134,14 @@ struct RacePass: Sendable {
                 reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
                 reported: reported,
                 standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
+                standardErrorProbe: execution.standardError,
                 standardErrorTruncated: process.standardErrorTruncated,
                 ending: ending))
         }
         let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
         let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
         let findings = Self.findings(in: observations, symbols: symbols)
-        return Self.verdict(definition, observations: observations, findings: findings)
+        return Self.verdict(definition, observations: observations, findings: findings, interfaceSymbols: interfaceSymbols)
     }
 
     /// A distinct report: its finding, the text reviewers read, and its first stacks.
@@ -172,7 +182,8 @@ struct RacePass: Sendable {
         return order.compactMap { distinct[$0] }
     }
 
-    static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport]) -> Result {
+    static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
+                        interfaceSymbols: [String] = []) -> Result {
         let checks = observations.map(\.check)
         var notes: [String] = []
         for observation in observations {
@@ -188,8 +199,14 @@ struct RacePass: Sendable {
             notes.append("\(uncounted.count) report(s) with no frame of the submission's code are shown but not counted")
         }
         let counted = kept.filter(\.finding.counted)
-        let tampered = observations.filter { $0.reported && !$0.standardErrorIntact }.map(\.check)
-        let unconfirmed = observations.filter { $0.reachedConcurrency && !$0.reported }.map(\.check)
+        let tampered = observations.filter { observation in
+            guard observation.reported else { return false }
+            if case .redirected = observation.standardErrorProbe { return true }
+            return !observation.standardErrorIntact
+        }.map(\.check)
+        let unconfirmed = observations.filter {
+            $0.reachedConcurrency && (!$0.reported || $0.standardErrorProbe == .unknown)
+        }.map(\.check)
         let overflowed = observations.filter(\.standardErrorTruncated).map(\.check)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
 
@@ -201,6 +218,12 @@ struct RacePass: Sendable {
                 + "submission's code while \(ran) ran again: "
                 + counted.prefix(3).map(\.finding.summary).joined(separator: " | ")
                 + (counted.count > 3 ? " (and \(counted.count - 3) more)" : "")
+        } else if !interfaceSymbols.isEmpty {
+            status = .fail
+            message = "the submission's code names ThreadSanitizer's own interface ("
+                + interfaceSymbols.prefix(5).map { "`\($0)`" }.joined(separator: ", ")
+                + (interfaceSymbols.count > 5 ? " and \(interfaceSymbols.count - 5) more" : "")
+                + "), through which a program can change or silence its reports: races cannot be ruled out"
         } else if !tampered.isEmpty {
             status = .fail
             message = "standard error was closed or redirected while \(tampered.joined(separator: ", ")) ran under "
