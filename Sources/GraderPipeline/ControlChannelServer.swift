@@ -8,9 +8,10 @@ import Wire
 /// The grader's end of a driver's control channel: answers the driver's meter requests with the
 /// subject's figures read from outside it, and receives the driver's report.
 ///
-/// With a standard-error probe, every meter request also takes one and the last is kept: the
-/// driver reads the meter once more after the subject acknowledged its end marker, so the last
-/// probe is the state of the subject's standard error after the marker.
+/// With a standard-error probe, a thread of its own takes one every ``StandardErrorProbe/interval``
+/// while the check runs, and every meter request takes one too: the driver reads the meter once
+/// more after the subject acknowledged its end marker, so the last probe is the state of the
+/// subject's standard error after the marker (see ``StandardErrorProbe/Record``).
 ///
 /// The driver is the grader's own code, but its channel is read as strictly as any other: frames
 /// are bounded, and anything but a meter request or one report is a protocol problem (the check
@@ -24,7 +25,7 @@ final class ControlChannelServer: Sendable {
     private struct State {
         var report: DriverReport?
         var problem: String?
-        var probe: StandardErrorProbe?
+        var probes = StandardErrorProbe.Record()
         var finished = false
         var waiter: CheckedContinuation<Void, Never>?
     }
@@ -41,6 +42,20 @@ final class ControlChannelServer: Sendable {
         let thread = Thread { [self] in serve() }
         thread.name = "control-channel"
         thread.start()
+        if let probe {
+            let watcher = Thread { [self] in watch(probe) }
+            watcher.name = "standard-error-probe"
+            watcher.start()
+        }
+    }
+
+    /// Probes until the channel is done.
+    private func watch(_ probe: @Sendable () -> StandardErrorProbe?) {
+        let pause = useconds_t(StandardErrorProbe.interval.components.attoseconds / 1_000_000_000_000)
+        while !state.withLock({ $0.finished }) {
+            if let taken = probe() { state.withLock { $0.probes.add(taken, confirming: false) } }
+            usleep(pause)
+        }
     }
 
     /// Waits for the driver's side to close (at most `seconds`, then the socket is shut down),
@@ -59,7 +74,7 @@ final class ControlChannelServer: Sendable {
             if done { continuation.resume() }
         }
         watchdog.cancel()
-        return state.withLock { ($0.report, $0.problem, $0.probe) }
+        return state.withLock { ($0.report, $0.problem, $0.probes.verdict) }
     }
 
     private func serve() {
@@ -73,7 +88,7 @@ final class ControlChannelServer: Sendable {
                 switch frame.kind {
                 case .meterRequest where report == nil:
                     let reading = meter()
-                    if let probe, let taken = probe() { state.withLock { $0.probe = taken } }
+                    if let probe, let taken = probe() { state.withLock { $0.probes.add(taken, confirming: true) } }
                     try writer.send(Frame(.meterReading, id: frame.id, body: reading.wireBytes))
                 case .report where report == nil:
                     report = try DriverReport(wireBytes: frame.body)

@@ -43,13 +43,22 @@ public enum ProcessProbe {
         return state != nil && state != "Z" && state != "X"
     }
 
-    /// Where descriptor `descriptor` of `processID` points (`pipe:[1234]`, `/dev/null`, a path);
-    /// nil when it is closed, the process is gone, or `/proc` cannot tell.
-    public static func descriptorTarget(_ processID: Int32, _ descriptor: Int32) -> String? {
+    /// Where descriptor `descriptor` of `processID` points (`pipe:[1234]`, `/dev/null`, a path), or
+    /// the `errno` of the failed read: `ENOENT` when the descriptor is closed or the process gone,
+    /// `EACCES`/`EPERM` when this process may not look (reading another user's descriptors needs
+    /// the right to trace it).
+    public static func descriptorTarget(_ processID: Int32, _ descriptor: Int32) -> Result<String, DescriptorReadError> {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink("/proc/\(processID)/fd/\(descriptor)", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard count > 0 else { return .failure(DescriptorReadError(code: count < 0 ? errno : EINVAL)) }
+        return .success(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// A failed ``descriptorTarget(_:_:)``.
+    public struct DescriptorReadError: Error, Equatable {
+        public var code: Int32
+        /// The descriptor is not open, or the process is gone.
+        public var isMissing: Bool { code == ENOENT || code == ESRCH }
     }
 
     static func children(of processID: Int32) -> [Int32] {

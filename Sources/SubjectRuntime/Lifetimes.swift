@@ -77,6 +77,11 @@ final class HeavyValue: TrackedValue, @unchecked Sendable {
         mappings.withLock { $0[ObjectIdentifier(value)] }
     }
 
+    /// Whether a living heavy value's pages start at `address` (for tests).
+    static func isMapped(address: UInt) -> Bool {
+        mappings.withLock { $0.values.contains { $0.address == address } }
+    }
+
     deinit {
         let key = ObjectIdentifier(self)
         guard let mapping = Self.mappings.withLock({ $0.removeValue(forKey: key) }) else { return }

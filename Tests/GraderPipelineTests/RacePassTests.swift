@@ -201,6 +201,31 @@ import Testing
         #expect(RacePass.verdict(Self.definition, observations: connected, findings: []).outcome.status == .pass)
     }
 
+    /// A redirection seen once decides, whatever later probes see; a periodic probe taken after
+    /// the subject left never undoes the confirmation taken after the marker.
+    @Test func aProbeRecordKeepsTheFirstRedirectionAndTheLastConfirmation() {
+        var filtered = StandardErrorProbe.Record()
+        filtered.add(.connected, confirming: false)
+        filtered.add(.redirected(target: "pipe:[7]"), confirming: false)
+        filtered.add(.connected, confirming: false)  // put back before the marker
+        filtered.add(.connected, confirming: true)
+        #expect(filtered.verdict == .redirected(target: "pipe:[7]"))
+
+        var correct = StandardErrorProbe.Record()
+        correct.add(.unknown, confirming: false)  // before the subject started
+        correct.add(.connected, confirming: false)
+        correct.add(.connected, confirming: true)  // after the marker
+        correct.add(.unknown, confirming: false)  // after the subject left
+        #expect(correct.verdict == .connected)
+
+        var refused = StandardErrorProbe.Record()
+        refused.add(.unavailable(reason: "errno 13"), confirming: false)
+        refused.add(.connected, confirming: true)
+        #expect(refused.verdict == .unavailable(reason: "errno 13"))
+
+        #expect(StandardErrorProbe.Record().verdict == nil)
+    }
+
     /// Defining `__tsan_default_options` (say, `report_bugs=0`) or calling the ignore hooks can
     /// silence the sanitizer from inside: naming its interface is enough to fail.
     @Test func namingTheSanitizersInterfaceFailsThePass() {

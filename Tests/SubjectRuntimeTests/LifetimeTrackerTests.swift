@@ -20,7 +20,8 @@ import Testing
         #expect(residentPages(mapping) == Self.bytes / pageSize, "every page is resident from the start")
         #expect(value?.payload == 7)
         value = nil
-        #expect(residentPages(mapping) == nil, "the pages outlived the value")
+        // Not read back with `mincore`: another test's mapping may take the freed range at once.
+        #expect(!HeavyValue.isMapped(address: mapping.address), "the pages outlived the value")
         #expect(tracker.createdCount == 1 && tracker.releasedCount == 1)
     }
 

@@ -16,9 +16,10 @@ import Wire
 /// That the batch was really run is checked on its answers: every value a get returned must have
 /// been put under that key, and about half the gets must hit (the cache is full, and keys are
 /// uniform over twice its capacity, whatever its eviction order). Once the clock has stopped, each
-/// batch is also replayed on ``ReferenceLRUModel``: a cache that answers as an LRU cache at the
-/// small capacity and not at the large one fails (its speed at the large one is not an LRU
-/// cache's); one that is not an LRU cache at either is left to the semantic checks.
+/// batch is also replayed on ``ReferenceLRUModel``, and after the timing every key is asked for
+/// and compared with it: a cache that answers as an LRU cache at the small capacity and not at the
+/// large one fails (its speed at the large one is not an LRU cache's); one that is not an LRU
+/// cache at either is left to the semantic checks.
 ///
 /// Calibration (2-core box, candidate code compiled as the pipeline does, so unspecialised
 /// generics): O(1) solutions measure a ratio of 1.4 to 2.2; an array-based recency list measures
@@ -39,6 +40,8 @@ public enum LRUScalingChecks {
     static let keyBits = 18
     /// At least this share of a batch's gets must hit (a full cache holds half the key space).
     static let minimumHitShare = 0.25
+    /// Gets per request when every key is compared with the model.
+    static let probeBatch = 16_384
 
     public static func checks() -> [Check] {
         [
@@ -83,23 +86,6 @@ public enum LRUScalingChecks {
                     }
                 }
 
-                // Timing a cache means something only if it is the same cache at both sizes: one that
-                // is an LRU cache at the small capacity and something cheaper at the large one (say,
-                // switching structure at a size no other check uses) is not O(1), it is elsewhere.
-                switch (small.divergence, large.divergence) {
-                case (nil, let large?):
-                    throw CheckFailure("during the timed operations at capacity \(largeCapacity), \(large), while at capacity "
-                        + "\(smallCapacity) every answer was an LRU cache's: the cache behaves differently at the size whose "
-                        + "speed is measured, so its speed says nothing about O(1) LRU operations")
-                case (let small?, let large?):
-                    context.note("not an LRU cache at either capacity (the semantic checks grade that): at \(smallCapacity), "
-                        + "\(small); at \(largeCapacity), \(large)")
-                case (let small?, nil):
-                    context.note("not an LRU cache at capacity \(smallCapacity) (the semantic checks grade that): \(small)")
-                case (nil, nil):
-                    break
-                }
-
                 let smallBest = smallTimes.min()!
                 let largeBest = largeTimes.min()!
                 let ratio = largeBest / smallBest
@@ -118,6 +104,28 @@ public enum LRUScalingChecks {
                         + "\(formatRatio(ratio))× slower for 100× the entries; expected at most \(formatRatio(maximumRatio))× "
                         + "for O(1) get and put (the work per operation grows with the number of entries)")
                 }
+
+                // Untimed: which keys each cache holds, against the model, while the budget lasts.
+                for workload in [small, large] {
+                    try await workload.compareResidents(context)
+                }
+                // Timing a cache means something only if it is the same cache at both sizes: one that
+                // is an LRU cache at the small capacity and something cheaper at the large one (say,
+                // switching structure at a size no other check uses) is not O(1), it is elsewhere.
+                switch (small.divergence, large.divergence) {
+                case (nil, let large?):
+                    throw CheckFailure("at capacity \(largeCapacity), \(large), while at capacity "
+                        + "\(smallCapacity) every answer was an LRU cache's: the cache behaves differently at the size whose "
+                        + "speed is measured, so its speed says nothing about O(1) LRU operations")
+                case (let small?, let large?):
+                    context.note("not an LRU cache at either capacity (the semantic checks grade that): at \(smallCapacity), "
+                        + "\(small); at \(largeCapacity), \(large)")
+                case (let small?, nil):
+                    context.note("not an LRU cache at capacity \(smallCapacity) (the semantic checks grade that): \(small)")
+                case (nil, nil):
+                    break
+                }
+
             },
         ]
     }
@@ -182,20 +190,47 @@ public enum LRUScalingChecks {
                 }
             }
             gets += keys.count
-            follow(batch, answers: values)
+            follow(batch, answers: values, during: "during the timed operations")
             return Double(elapsed) / Double(count)
         }
 
+        /// Gets every key of the key space (untimed, in batches, while at least a second of the
+        /// budget is left) and replays the gets on the model. The timed batches alone seldom ask for
+        /// the few keys on which another eviction order parts from LRU's; asking for all of them
+        /// finds every one (a cache that kept insertion order, say, holds keys that were read long
+        /// ago and lost ones that were read lately).
+        func compareResidents(_ context: CheckContext) async throws {
+            guard divergence == nil else { return }
+            var start = 0
+            let started = DriverClock.nanos()
+            defer {
+                context.note("at capacity \(capacity), \(start) keys compared with an LRU model in "
+                    + formatDuration(nanos: Double(DriverClock.nanos() &- started)))
+            }
+            while start < Int(keySpace), divergence == nil {
+                guard context.remainingSeconds > 1 else {
+                    context.note("at capacity \(capacity), the comparison with the model stopped at key \(start) of "
+                        + "\(keySpace): the budget ran low")
+                    return
+                }
+                let batch = (start..<min(Int(keySpace), start + LRUScalingChecks.probeBatch)).map { IntOperation.get($0) }
+                let answers = try await cache.perform(batch)
+                follow(batch, answers: try answers.map { try RemoteLRUCache<Int, Int>.value(of: $0) },
+                       during: "when every key was asked for after the timing")
+                start += batch.count
+            }
+        }
+
         /// Replays `batch` on the model and keeps the first get whose answer an LRU cache would not give.
-        private func follow(_ batch: [IntOperation], answers: [Int?]) {
+        private func follow(_ batch: [IntOperation], answers: [Int?], during phase: String) {
             var next = 0
             for operation in batch {
                 switch operation.kind {
                 case .get:
                     let expected = model.get(operation.key)
                     if divergence == nil, answers[next] != expected {
-                        divergence = "get(\(operation.key)) returned \(describe(answers[next])) where an LRU cache returns "
-                            + describe(expected)
+                        divergence = "\(phase), get(\(operation.key)) returned \(describe(answers[next])) where an LRU "
+                            + "cache returns \(describe(expected))"
                     }
                     next += 1
                 case .put:

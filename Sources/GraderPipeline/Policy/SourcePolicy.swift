@@ -63,6 +63,42 @@ public enum SourcePolicy {
     static let descriptorCalls = ["read", "write", "pread", "pwrite", "readv", "writev", "send", "recv", "sendmsg", "recvmsg",
                                   "sendto", "recvfrom", "close", "dup", "dup2", "dup3", "fcntl", "ioctl", "lseek", "shutdown",
                                   "fsync", "ftruncate"]
+    /// Calls that replace a standard stream: the name, the argument naming the stream, and when the
+    /// call's arguments (spaces removed) do replace one.
+    static let standardStreamReplacements: [(name: String, position: Int, accepts: @Sendable ([String]) -> Bool)] = [
+        ("dup2", 1, { standardStreams.contains($0[1]) }),
+        ("dup3", 1, { standardStreams.contains($0[1]) }),
+        ("fcntl", 2, { ["F_DUPFD", "F_DUPFD_CLOEXEC"].contains($0[1]) && standardStreams.contains($0[2]) }),
+        ("freopen", 2, { ["stdin", "stdout", "stderr"].contains($0[2]) }),
+    ]
+    static let standardStreams: Set<String> = ["0", "1", "2", "STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO",
+                                               "fileno(stdin)", "fileno(stdout)", "fileno(stderr)"]
+
+    /// The arguments of the call whose `(` ends just before `start`, split at top-level commas,
+    /// without spaces; stops at the closing parenthesis or after 4,000 characters.
+    static func topLevelArguments(in code: NSString, from start: Int) -> [String] {
+        var arguments: [String] = []
+        var current = ""
+        var depth = 0
+        var index = start
+        while index < min(code.length, start + 4000), let scalar = UnicodeScalar(code.character(at: index)) {
+            index += 1
+            switch scalar {
+            case "(", "[", "{": depth += 1
+            case ")", "]", "}":
+                if depth == 0 { return arguments + [current] }
+                depth -= 1
+            case "," where depth == 0:
+                arguments.append(current)
+                current = ""
+                continue
+            default: break
+            }
+            if !CharacterSet.whitespacesAndNewlines.contains(scalar) { current.unicodeScalars.append(scalar) }
+        }
+        return arguments + [current]
+    }
+
     /// Calls that give the code descriptors of its own.
     static let descriptorSources = ["open", "openat", "creat", "socket", "socketpair", "pipe", "pipe2", "fileno", "mkstemp",
                                     "memfd_create", "eventfd", "epoll_create", "epoll_create1"]
@@ -143,13 +179,14 @@ public enum SourcePolicy {
         var found: [(offset: Int, message: String)] = []
         // Replacing a standard stream: how a process hides what it writes to standard error
         // (where ThreadSanitizer reports), whatever descriptor it puts there.
-        let standardStream = #"(?<![\w$])(dup[23])\s*\([^,()]*,\s*(0|1|2|STD(?:IN|OUT|ERR)_FILENO)\s*[,)]"#
-        for match in matches(standardStream, in: code)
-        where isCall(at: match.range.location, in: nsCode, ownNames: declared.contains(nsCode.substring(with: match.range(at: 1)))) {
-            let name = nsCode.substring(with: match.range(at: 1))
-            let target = nsCode.substring(with: match.range(at: 2))
-            found.append((match.range.location, "`\(name)(…, \(target))` replaces a standard stream of the process "
-                + "(standard error is where ThreadSanitizer reports races)"))
+        for (name, position, accepts) in standardStreamReplacements {
+            for match in matches(#"(?<![\w$])"# + name + #"\s*\("#, in: code)
+            where isCall(at: match.range.location, in: nsCode, ownNames: declared.contains(name)) {
+                let arguments = topLevelArguments(in: nsCode, from: match.range.location + match.range.length)
+                guard position < arguments.count, accepts(arguments) else { continue }
+                found.append((match.range.location, "`\(name)(…)` replaces a standard stream of the process (`\(arguments[position].prefix(20))`; "
+                    + "standard error is where ThreadSanitizer reports races)"))
+            }
         }
         for name in descriptorCalls {
             for match in calls(name) where !found.contains(where: { $0.offset == match.range.location }) {

@@ -122,6 +122,9 @@ struct RacePass: Sendable {
             if let fatal = log.fatal, !reported {
                 throw GraderFault.io("ThreadSanitizer failed in the race pass's \(outcome.id): \(fatal)")
             }
+            if case .unavailable(let reason)? = execution.standardError {
+                throw GraderFault.io("the grader could not see where \(outcome.id)'s standard error went: \(reason)")
+            }
             var ending: String?
             switch outcome.status {
             case .pass: ending = nil

@@ -16,8 +16,10 @@ import GraderProcess
 struct SanitizerInterfaceScan: Sendable {
     /// The interfaces of LLVM's sanitizers (compiler-rt's `include/sanitizer/*.h`), and the
     /// dynamic annotations ThreadSanitizer honours (`AnnotateBenignRaceSized`, …).
+    /// The Swift runtime's hooks into ThreadSanitizer (`_swift_tsan_acquire`, …) too.
     static let prefixes = ["__tsan", "__sanitizer", "__asan", "__lsan", "__msan", "__ubsan", "__interceptor",
-                           "__interception", "Annotate", "WTFAnnotate", "RunningOnValgrind", "ValgrindSlowdown"]
+                           "__interception", "Annotate", "WTFAnnotate", "RunningOnValgrind", "ValgrindSlowdown",
+                           "_swift_tsan"]
     static let limits = ProcessLimits(wallSeconds: 60, outputBytes: 8 << 20)
 
     let toolchain: Toolchain
