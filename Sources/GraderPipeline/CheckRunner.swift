@@ -64,8 +64,9 @@ public struct CheckRunner: Sendable {
         public var report: DriverReport?
         /// The nonce the subject was asked to write last on its standard error.
         public var endMarker: String?
-        /// Where the subject's standard error went, taken after the end marker (sandboxed runs
-        /// with end markers only).
+        /// Where the subject's standard error went, seen from outside while the check ran and
+        /// after the end marker (sandboxed runs with end markers only; see
+        /// ``StandardErrorProbe/Record``).
         var standardError: StandardErrorProbe?
     }
 
@@ -136,16 +137,20 @@ public struct CheckRunner: Sendable {
         let subjectHandle = ProcessHandle()
         let driverHandle = ProcessHandle()
         let sandboxed = runner.startsThroughLauncher
-        let server = ControlChannelServer(descriptor: control.1) {
+        var watchStandardError: (@Sendable () -> StandardErrorProbe?)?
+        if settings.endMarkers && sandboxed {
+            watchStandardError = {
+                guard let started = subjectHandle.processID else { return nil }
+                return StandardErrorProbe.take(startedAs: started, sandboxed: true)
+            }
+        }
+        let server = ControlChannelServer(descriptor: control.1, probe: watchStandardError) {
             guard let started = subjectHandle.processID,
                   let program = ProcessProbe.program(startedAs: started, sandboxed: sandboxed),
                   let reading = ProcessProbe.read(program) else {
                 return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
             }
             return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros)
-        } probe: { [endMarkers = settings.endMarkers] in
-            guard endMarkers, let started = subjectHandle.processID else { return nil }
-            return StandardErrorProbe.take(startedAs: started, sandboxed: sandboxed)
         }
         server.start()
 

@@ -31,8 +31,8 @@ final class ControlChannelServer: Sendable {
     }
 
     /// `descriptor` is the grader's end of the control channel; the server owns and closes it.
-    init(descriptor: Int32, meter: @escaping @Sendable () -> MeterReading,
-         probe: (@Sendable () -> StandardErrorProbe?)? = nil) {
+    init(descriptor: Int32, probe: (@Sendable () -> StandardErrorProbe?)? = nil,
+         meter: @escaping @Sendable () -> MeterReading) {
         self.descriptor = descriptor
         self.meter = meter
         self.probe = probe
@@ -51,7 +51,8 @@ final class ControlChannelServer: Sendable {
 
     /// Probes until the channel is done.
     private func watch(_ probe: @Sendable () -> StandardErrorProbe?) {
-        let pause = useconds_t(StandardErrorProbe.interval.components.attoseconds / 1_000_000_000_000)
+        let (seconds, attoseconds) = StandardErrorProbe.interval.components
+        let pause = useconds_t(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
         while !state.withLock({ $0.finished }) {
             if let taken = probe() { state.withLock { $0.probes.add(taken, confirming: false) } }
             usleep(pause)

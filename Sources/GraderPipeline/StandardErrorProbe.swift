@@ -43,12 +43,18 @@ enum StandardErrorProbe: Sendable, Equatable {
             // Closed, unless the program ended between the reads (an ended one has no descriptors).
             return ProcessProbe.isRunning(program) ? .redirected(target: nil) : .unknown
         case .failure(let error):
+            // The keeper runs as the subject's user and never changes its own state: if the grader
+            // may read its descriptors but not the subject's, the subject hid its own (made itself
+            // undumpable, say).
+            if let keeper = ProcessProbe.keeper(startedAs: launcher), case .success = ProcessProbe.descriptorTarget(keeper, 2) {
+                return .redirected(target: "hidden from the grader (errno \(error.code) reading the subject's descriptor 2)")
+            }
             return .unavailable(reason: "the subject's descriptor 2: errno \(error.code)")
         }
     }
 
-    /// What a check's probes come to: the first redirection or refusal seen by any probe, else the
-    /// last confirming probe (the driver's meter reads; its last comes after the marker when the
+    /// What a check's probes come to: the first redirection seen by any probe, else the first
+    /// refusal, else the last confirming probe (the driver's meter reads; its last comes after the marker when the
     /// subject acknowledged it). Periodic probes only ever add evidence against: one taken after
     /// the subject left says nothing about what it did before.
     struct Record: Sendable {
@@ -57,12 +63,19 @@ enum StandardErrorProbe: Sendable, Equatable {
 
         mutating func add(_ probe: StandardErrorProbe, confirming: Bool) {
             switch probe {
-            case .redirected, .unavailable: if decisive == nil { decisive = probe }
+            case .redirected:
+                if decisive == nil || decisive?.isUnavailable == true { decisive = probe }
+            case .unavailable: if decisive == nil { decisive = probe }
             case .connected, .unknown: break
             }
             if confirming { confirmed = probe }
         }
 
         var verdict: StandardErrorProbe? { decisive ?? confirmed }
+    }
+
+    var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 }

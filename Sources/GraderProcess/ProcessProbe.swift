@@ -21,6 +21,11 @@ public enum ProcessProbe {
         return children(of: keeper).first
     }
 
+    /// The keeper a sandboxed runner started as `processID` (launcher → keeper → program).
+    public static func keeper(startedAs processID: Int32) -> Int32? {
+        children(of: processID).first
+    }
+
     /// Resident memory and CPU time (all threads) of `processID`; nil when it is gone.
     public static func read(_ processID: Int32) -> Reading? {
         guard let text = try? String(contentsOfFile: "/proc/\(processID)/stat", encoding: .utf8),
@@ -35,12 +40,17 @@ public enum ProcessProbe {
         return Reading(residentBytes: rssPages * page, cpuMicros: (utime + stime) * 1_000_000 / ticks)
     }
 
-    /// Whether `processID` exists and has not ended (a zombie, awaiting its parent, has ended).
+    /// Whether `processID` exists and has not begun to end: a zombie (awaiting its parent) has
+    /// ended, and one the kernel marked exiting (`PF_EXITING`, set before its descriptors are
+    /// closed) is on its way, though `/proc` may still show it running.
     public static func isRunning(_ processID: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(processID)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return false }
-        let state = text[text.index(after: close)...].drop { $0 == " " }.first
-        return state != nil && state != "Z" && state != "X"
+        // After "(comm)": state ppid pgrp session tty_nr tpgid flags
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 6, let flags = UInt32(fields[6]) else { return false }
+        let exiting: UInt32 = 0x4  // PF_EXITING, include/linux/sched.h
+        return fields[0] != "Z" && fields[0] != "X" && flags & exiting == 0
     }
 
     /// Where descriptor `descriptor` of `processID` points (`pipe:[1234]`, `/dev/null`, a path), or

@@ -56,8 +56,15 @@ public class TrackedValue: @unchecked Sendable {
 /// still find the pages; the source policy reports what it would need for that.
 final class HeavyValue: TrackedValue, @unchecked Sendable {
     // Safe: no stored properties of its own; the table is behind a mutex.
-    /// Mapped address and length (bytes) of each living heavy value.
-    private static let mappings = Mutex<[ObjectIdentifier: (address: UInt, length: Int)]>([:])
+    /// Mapped address and length (bytes) of each living heavy value, and a serial number never
+    /// reused (an object's identifier and its pages' address may be, once it is gone).
+    private static let mappings = Mutex<(live: [ObjectIdentifier: Mapping], next: UInt64)>(([:], 0))
+
+    struct Mapping {
+        var address: UInt
+        var length: Int
+        var serial: UInt64
+    }
 
     init(payload: Int, tracker: LifetimeTracker, bytes: Int) {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -68,23 +75,26 @@ final class HeavyValue: TrackedValue, @unchecked Sendable {
         if let address, address != MAP_FAILED {
             address.storeBytes(of: UInt8(truncatingIfNeeded: payload | 1), as: UInt8.self)
             let key = ObjectIdentifier(self)
-            Self.mappings.withLock { $0[key] = (UInt(bitPattern: address), length) }
+            Self.mappings.withLock {
+                $0.live[key] = Mapping(address: UInt(bitPattern: address), length: length, serial: $0.next)
+                $0.next += 1
+            }
         }
     }
 
     /// Where `value`'s pages are mapped (for tests), nil once it is gone or if it has none.
-    static func mapping(of value: HeavyValue) -> (address: UInt, length: Int)? {
-        mappings.withLock { $0[ObjectIdentifier(value)] }
+    static func mapping(of value: HeavyValue) -> Mapping? {
+        mappings.withLock { $0.live[ObjectIdentifier(value)] }
     }
 
-    /// Whether a living heavy value's pages start at `address` (for tests).
-    static func isMapped(address: UInt) -> Bool {
-        mappings.withLock { $0.values.contains { $0.address == address } }
+    /// Whether the mapping numbered `serial` is still in the table (for tests).
+    static func isMapped(serial: UInt64) -> Bool {
+        mappings.withLock { $0.live.values.contains { $0.serial == serial } }
     }
 
     deinit {
         let key = ObjectIdentifier(self)
-        guard let mapping = Self.mappings.withLock({ $0.removeValue(forKey: key) }) else { return }
+        guard let mapping = Self.mappings.withLock({ $0.live.removeValue(forKey: key) }) else { return }
         munmap(UnsafeMutableRawPointer(bitPattern: mapping.address), mapping.length)
     }
 }

@@ -222,6 +222,10 @@ import Testing
         refused.add(.unavailable(reason: "errno 13"), confirming: false)
         refused.add(.connected, confirming: true)
         #expect(refused.verdict == .unavailable(reason: "errno 13"))
+        // A redirection seen later is the subject's doing, whatever the grader could not see before.
+        refused.add(.redirected(target: nil), confirming: false)
+        refused.add(.unavailable(reason: "errno 1"), confirming: false)
+        #expect(refused.verdict == .redirected(target: nil))
 
         #expect(StandardErrorProbe.Record().verdict == nil)
     }

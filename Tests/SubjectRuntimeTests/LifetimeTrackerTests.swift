@@ -21,7 +21,7 @@ import Testing
         #expect(value?.payload == 7)
         value = nil
         // Not read back with `mincore`: another test's mapping may take the freed range at once.
-        #expect(!HeavyValue.isMapped(address: mapping.address), "the pages outlived the value")
+        #expect(!HeavyValue.isMapped(serial: mapping.serial), "the pages outlived the value")
         #expect(tracker.createdCount == 1 && tracker.releasedCount == 1)
     }
 
@@ -45,7 +45,7 @@ import Testing
     var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
 
     /// How many pages of the range are resident; nil when any of it is not mapped.
-    func residentPages(_ mapping: (address: UInt, length: Int)) -> Int? {
+    func residentPages(_ mapping: HeavyValue.Mapping) -> Int? {
         var vector = [UInt8](repeating: 0, count: mapping.length / pageSize)
         guard mincore(UnsafeMutableRawPointer(bitPattern: mapping.address), mapping.length, &vector) == 0 else { return nil }
         return vector.count { $0 & 1 == 1 }

@@ -106,8 +106,10 @@ public enum LRUScalingChecks {
                 }
 
                 // Untimed: which keys each cache holds, against the model, while the budget lasts.
-                for workload in [small, large] {
-                    try await workload.compareResidents(context)
+                // Once the small cache has parted from LRU, the large one's answers cannot change the outcome.
+                try await small.compareResidents(context, nanosPerOperation: smallTimes.sorted()[smallTimes.count / 2])
+                if small.divergence == nil {
+                    try await large.compareResidents(context, nanosPerOperation: largeTimes.sorted()[largeTimes.count / 2])
                 }
                 // Timing a cache means something only if it is the same cache at both sizes: one that
                 // is an LRU cache at the small capacity and something cheaper at the large one (say,
@@ -141,7 +143,8 @@ public enum LRUScalingChecks {
         private var hits = 0
         /// What an LRU cache holds after the same operations (followed after each batch is timed).
         private var model: ReferenceLRUModel
-        /// The first answer of a timed batch that an LRU cache would not have given.
+        /// The first answer (of a timed batch, or of the comparison after the timing) that an LRU
+        /// cache would not have given.
         private(set) var divergence: String?
 
         init(cache: RemoteLRUCache<Int, Int>, capacity: Int, generator: SeededGenerator, model: ReferenceLRUModel) {
@@ -199,8 +202,14 @@ public enum LRUScalingChecks {
         /// the few keys on which another eviction order parts from LRU's; asking for all of them
         /// finds every one (a cache that kept insertion order, say, holds keys that were read long
         /// ago and lost ones that were read lately).
-        func compareResidents(_ context: CheckContext) async throws {
+        ///
+        /// A request is sized from the timed rounds (`nanosPerOperation`, their median) to take about a
+        /// quarter of a second, and sent only with room left for twice its estimate: a slow cache
+        /// gets fewer keys compared, never a timeout.
+        func compareResidents(_ context: CheckContext, nanosPerOperation: Double) async throws {
             guard divergence == nil else { return }
+            let size = max(256, min(LRUScalingChecks.probeBatch, Int(250_000_000 / max(1, nanosPerOperation))))
+            let estimate = Double(size) * nanosPerOperation / 1e9
             var start = 0
             let started = DriverClock.nanos()
             defer {
@@ -208,12 +217,12 @@ public enum LRUScalingChecks {
                     + formatDuration(nanos: Double(DriverClock.nanos() &- started)))
             }
             while start < Int(keySpace), divergence == nil {
-                guard context.remainingSeconds > 1 else {
+                guard context.remainingSeconds > 1 + 2 * estimate else {
                     context.note("at capacity \(capacity), the comparison with the model stopped at key \(start) of "
                         + "\(keySpace): the budget ran low")
                     return
                 }
-                let batch = (start..<min(Int(keySpace), start + LRUScalingChecks.probeBatch)).map { IntOperation.get($0) }
+                let batch = (start..<min(Int(keySpace), start + size)).map { IntOperation.get($0) }
                 let answers = try await cache.perform(batch)
                 follow(batch, answers: try answers.map { try RemoteLRUCache<Int, Int>.value(of: $0) },
                        during: "when every key was asked for after the timing")

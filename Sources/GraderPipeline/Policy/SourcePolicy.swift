@@ -75,18 +75,30 @@ public enum SourcePolicy {
                                                "fileno(stdin)", "fileno(stdout)", "fileno(stderr)"]
 
     /// The arguments of the call whose `(` ends just before `start`, split at top-level commas,
-    /// without spaces; stops at the closing parenthesis or after 4,000 characters.
+    /// without spaces, a module qualifier (`Glibc.`) or an integer conversion (`Int32(…)`); string
+    /// literals are kept whole; stops at the closing parenthesis or after 4,000 characters.
     static func topLevelArguments(in code: NSString, from start: Int) -> [String] {
         var arguments: [String] = []
         var current = ""
         var depth = 0
+        var inString = false
         var index = start
-        while index < min(code.length, start + 4000), let scalar = UnicodeScalar(code.character(at: index)) {
+        func finish() -> [String] { (arguments + [current]).map(normalizedArgument) }
+        while index < min(code.length, start + 4000) {
+            let unit = code.character(at: index)
             index += 1
+            // A surrogate (half of a character outside the basic plane) is never syntax.
+            guard let scalar = UnicodeScalar(unit) else { current.append("?"); continue }
+            if inString {
+                if scalar == "\\" { index += 1 } else if scalar == "\"" { inString = false }
+                current.unicodeScalars.append(scalar)
+                continue
+            }
             switch scalar {
+            case "\"": inString = true
             case "(", "[", "{": depth += 1
             case ")", "]", "}":
-                if depth == 0 { return arguments + [current] }
+                if depth == 0 { return finish() }
                 depth -= 1
             case "," where depth == 0:
                 arguments.append(current)
@@ -96,7 +108,25 @@ public enum SourcePolicy {
             }
             if !CharacterSet.whitespacesAndNewlines.contains(scalar) { current.unicodeScalars.append(scalar) }
         }
-        return arguments + [current]
+        return finish()
+    }
+
+    /// `Glibc.STDERR_FILENO` and `Int32(2)` as `STDERR_FILENO` and `2`.
+    static func normalizedArgument(_ argument: String) -> String {
+        var text = Substring(argument)
+        var changed = true
+        while changed {
+            changed = false
+            for module in ["Glibc.", "Foundation.", "Darwin.", "Musl.", "Swift."] where text.hasPrefix(module) {
+                text = text.dropFirst(module.count)
+                changed = true
+            }
+            for conversion in ["Int32(", "CInt(", "Int(", "numericCast("] where text.hasPrefix(conversion) && text.hasSuffix(")") {
+                text = text.dropFirst(conversion.count).dropLast()
+                changed = true
+            }
+        }
+        return String(text)
     }
 
     /// Calls that give the code descriptors of its own.

@@ -11,8 +11,8 @@ import Wire
 /// - `fail` when ThreadSanitizer reports a race with a frame of the submission's code on one of
 ///   its access stacks, even if every functional check passed; also when the submission's code
 ///   names the sanitizer's own interface (``SanitizerInterfaceScan``); when a check's standard error
-///   (where the reports go) was closed or redirected before its end marker, or still pointed
-///   elsewhere after it (``StandardErrorProbe``), or outgrew what is kept,
+///   (where the reports go) was seen closed, redirected or hidden from the grader at any probe
+///   while the check ran or after its end marker (``StandardErrorProbe``), or outgrew what is kept,
 ///   or when a check that reached its concurrent phase ended before the grader could confirm that
 ///   standard error was intact (the subject never acknowledged the end marker);
 /// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
@@ -100,8 +100,8 @@ struct RacePass: Sendable {
         /// The subject acknowledged the driver's request to write the end marker.
         var reported: Bool
         var standardErrorIntact: Bool
-        /// Where standard error went after the marker, seen from outside (nil: not probed, as
-        /// in an unsandboxed run).
+        /// Where standard error went while the check ran and after the marker, seen from outside
+        /// (nil: not probed, as in an unsandboxed run).
         var standardErrorProbe: StandardErrorProbe? = nil
         /// Standard error outgrew ``outputBytes`` and its middle was dropped.
         var standardErrorTruncated = false
