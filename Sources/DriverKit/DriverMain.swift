@@ -25,7 +25,7 @@ public enum DriverMain {
         case "run" where arguments.count >= 2:
             await runOne(id: arguments[1], options: Options(arguments), checks: checks)
         default:
-            writeStandardError("usage: driver list | driver run <check-id> [--budget-ms <n>] [--seed <n>] [--end-marker <nonce>]\n")
+            writeToStandardError("usage: driver list | driver run <check-id> [--budget-ms <n>] [--seed <n>] [--end-marker <nonce>]\n")
             exit(64)
         }
     }
@@ -75,7 +75,7 @@ public enum DriverMain {
         subject.setDeadline(deadline)
         let context = CheckContext(budgetSeconds: options.budgetSeconds, seed: options.seed, subject: subject,
                                    meter: meter, started: started)
-        startDriverThread {
+        startDetachedThread {
             let limit = UInt64((options.budgetSeconds + judgingAllowanceSeconds) * 1e9)
             while DriverClock.nanos() &- started < limit { usleep(50_000) }
             finish(meter, DriverReport(status: .error, message: "the check did not finish within its budget of "
@@ -147,18 +147,8 @@ public enum DriverMain {
             while true { pause() }  // the other caller is reporting and will end the process
         }
         do { try meter.send(report) } catch {
-            writeStandardError("driver: could not send the report: \(error)\n\(report.status): \(report.message)\n")
+            writeToStandardError("driver: could not send the report: \(error)\n\(report.status): \(report.message)\n")
         }
         _exit(0)
-    }
-}
-
-func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        offset += written
     }
 }

@@ -48,8 +48,8 @@ public final class SubjectConnection: Sendable {
 
     /// Starts reading the subject's frames and watching the deadline.
     public func start() {
-        startDriverThread { [self] in readFrames() }
-        startDriverThread { [self] in watchDeadline() }
+        startDetachedThread { [self] in readFrames() }
+        startDetachedThread { [self] in watchDeadline() }
     }
 
     /// Requests still waiting when `nanos` (a ``DriverClock`` reading) passes fail with
@@ -282,20 +282,4 @@ public struct ServiceCall: Sendable {
     public let id: UInt64
     public let service: String
     public let body: [UInt8]
-}
-
-/// Starts a detached OS thread running `body`.
-func startDriverThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body))
-    var thread = pthread_t()
-    let created = pthread_create(&thread, nil, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box.toOpaque())
-    precondition(created == 0, "pthread_create failed: \(created)")
-    pthread_detach(thread)
 }

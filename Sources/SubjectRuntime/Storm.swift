@@ -33,7 +33,7 @@ public enum Storm {
         let start = Clock.nanos()
         let shared = Shared(lanes: lanes, stopStartingAt: stopStartingAt, perform: perform)
         for index in 0..<threads {
-            startThread {
+            startDetachedThread {
                 shared.arrived.add(1, ordering: .acquiringAndReleasing)
                 while shared.arrived.load(ordering: .acquiring) < threads { sched_yield() }
                 shared.run(lane: index)

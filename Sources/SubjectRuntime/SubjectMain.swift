@@ -35,7 +35,7 @@ public enum SubjectMain {
         do { try writer.send(Frame(.hello, body: hello.bytes)) } catch { _exit(0) }
 
         let loop = ReaderLoop(channel: channel, writer: writer, services: services, handler: handler)
-        startThread { loop.run() }
+        startDetachedThread { loop.run() }
         // The main thread stays in the concurrency runtime's main loop, so a solution that uses
         // the main queue or the main actor behaves as in any Swift program.
         await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
@@ -161,31 +161,4 @@ enum Finish {
         writeToStandardError("\n\(StandardErrorMarker.prefix)\(nonce)\n")
         return []
     }
-}
-
-/// Writes straight to descriptor 2 (no shared `FILE *` state).
-public func writeToStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        offset += written
-    }
-}
-
-/// Starts a detached OS thread running `body`.
-func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body))
-    var thread = pthread_t()
-    let created = pthread_create(&thread, nil, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box.toOpaque())
-    precondition(created == 0, "pthread_create failed: \(created)")
-    pthread_detach(thread)
 }
