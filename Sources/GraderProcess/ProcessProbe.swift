@@ -17,8 +17,7 @@ public enum ProcessProbe {
     /// child (launcher → keeper → program), otherwise the process itself. Nil once it is gone.
     public static func program(startedAs processID: Int32, sandboxed: Bool) -> Int32? {
         guard sandboxed else { return processID }
-        guard let keeper = children(of: processID).first else { return nil }
-        return children(of: keeper).first
+        return keeper(startedAs: processID).flatMap { children(of: $0).first }
     }
 
     /// The keeper a sandboxed runner started as `processID` (launcher → keeper → program).
