@@ -30,3 +30,12 @@ public enum ServiceTransports {
         slot.withLock { $0 = transport }
     }
 }
+
+/// Who is making a service call: the subject runtime numbers the concurrent callers it starts (a
+/// user, a delivery) and runs each with its number here, and support types put it in their calls,
+/// so the driver can show a failing interleaving as each caller's operations in order and knows
+/// which caller is waiting. It travels with the task (and tasks it creates), not with threads the
+/// candidate's code starts. Self-reported by the subject: evidence and scheduling keys, never a verdict.
+public enum ServiceCaller {
+    @TaskLocal public static var current: Int = -1
+}

@@ -1,0 +1,94 @@
+import DriverKit
+
+/// Many users at once, the store's completion order chosen by the seed: the bugs that pass a
+/// casual test. A read and a write with an `await` between them (an actor's reentrancy, a
+/// check-then-act) lets two users both see the seat free; the store then records one of them and
+/// both are told success. Several service instances share one store, as several servers would,
+/// so a claim held only in one instance's memory is no claim.
+///
+/// Scheduling is Lincheck's and Porcupine's idea applied to a service: the driver owns every
+/// interleaving point (each store call), completes the calls in an order it chooses from a seed,
+/// judges the outcome against the store's record, and prints the failing interleaving.
+public enum ReserveSeatConcurrencyChecks {
+    public static func checks() -> [Check] {
+        [
+            Check("last-seat-storm") { context in
+                let seed = context.seed(default: 0x31)
+                let simulator = SeatStoreSimulator(seed: seed)
+                let seats = ["Z1"] + (0..<3).map { "R\($0)" }
+                let store = simulator.addStore(seats: seats)
+                let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+                try await rehearse(service, simulator: simulator, store: store, seat: "R0", context)
+                context.enterPhase("concurrent")
+                let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"))
+                let round = try await service.reserveAll(reservationRequests(seats: Array(repeating: "Z1", count: 1000), firstCaller: 10))
+                context.note("seed \(hex(seed)): \(round.summary)")
+                try judge.require(round, context, what: "1000 concurrent users on the last seat")
+                let successes = round.answers.filter(\.isSuccess).count
+                let taken = round.answers.filter { $0 == .seatTaken("Z1") }.count
+                try require(successes == 1 && taken == 999,
+                            "1000 concurrent users on the last seat: \(successes) succeeded and \(taken) were told .seatTaken; expected exactly 1 and 999")
+                guard round.overlapped else { throw NotAssessed("the 1000 reservations never ran at the same time") }
+            },
+            Check("many-seats-storm") { context in
+                let seed = context.seed(default: 0x32)
+                for round in 0..<3 {
+                    let roundSeed = seed &+ UInt64(round)
+                    let simulator = SeatStoreSimulator(seed: roundSeed)
+                    let seats = (0..<30).map { "S\($0)" }
+                    let store = simulator.addStore(seats: seats + ["R0"])
+                    let services = [try await RemoteSeatReservationService.make(context, simulator: simulator, store: store),
+                                    try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)]
+                    if round == 0 { try await rehearse(services[0], simulator: simulator, store: store, seat: "R0", context) }
+                    context.enterPhase("concurrent")
+                    let requests = seededRequests(seed: roundSeed, seats: seats, users: 300, firstCaller: 10 + round * 1_000)
+                    let result = try await reserveAcross(services, requests)
+                    let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"))
+                    try judge.require(result, context, what: "300 users on 30 seats through two service instances sharing one store")
+                    let contested = Set(requests.map(\.seatId))
+                    let won = Set(zip(requests, result.answers).filter { $0.1.isSuccess }.map(\.0.seatId))
+                    try require(won == contested, "\(contested.count - won.count) of \(contested.count) contested seats ended with nobody told success")
+                    guard result.overlapped else { throw NotAssessed("the reservations never ran at the same time") }
+                    context.note("round with seed \(hex(roundSeed)): \(result.summary)")
+                }
+            },
+            Check("serves-users-concurrently") { context in
+                let seed = context.seed(default: 0x33)
+                let simulator = SeatStoreSimulator(seed: seed)
+                let seats = (0..<200).map { "T\($0)" }
+                let store = simulator.addStore(seats: seats)
+                let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+                let round = try await service.reserveAll(reservationRequests(seats: seats, firstCaller: 10))
+                let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"))
+                try judge.require(round, context, what: "200 users on 200 different seats")
+                let ratio = Double(round.makespan.wholeMilliseconds) / Double(max(1, round.longestChain.wholeMilliseconds))
+                context.note("seed \(hex(seed)): \(round.summary)")
+                context.note("virtual time \(round.makespan.wholeMilliseconds) ms for all 200; the longest single user's calls take \(round.longestChain.wholeMilliseconds) ms: ratio \(formatRatio(ratio)) (the reference: 1.0; limit \(formatRatio(Self.serialisationLimit)))")
+                try require(ratio <= Self.serialisationLimit,
+                            "200 users on 200 different seats took \(round.makespan.wholeMilliseconds) ms of store time, \(formatRatio(ratio))× the longest single reservation (\(round.longestChain.wholeMilliseconds) ms): reservations of different seats wait for one another")
+            },
+        ]
+    }
+
+    /// Makespan over the longest reservation: 1 when users are served at once (the reference);
+    /// about the number of users when they are served one after another.
+    static let serialisationLimit = 4.0
+}
+
+/// One user alone first: a solution that cannot reserve a free seat fails here, on a functional
+/// ground, before the concurrent phase (whose failures raise the concurrency red flag).
+func rehearse(_ service: RemoteSeatReservationService, simulator: SeatStoreSimulator, store: Int, seat: String,
+              _ context: CheckContext) async throws {
+    let answer = try await service.reserve(seat, for: "rehearsal", caller: 0)
+    try requireEqual(answer, .reserved(seatId: seat, userId: "rehearsal"), "a single user reserving the free seat \(seat) (before the concurrent phase)")
+    try require(simulator.row(store: store, seat)?.holder == "rehearsal", "a single user was told they have \(seat), but the store does not record them")
+}
+
+/// A user alone on a clean store of its own (no faults), before a check's faulted part: a
+/// solution that cannot reserve a free seat fails here, and raises no flag meant for fault handling.
+func rehearseAlone(_ context: CheckContext) async throws {
+    let simulator = SeatStoreSimulator(seed: 0)
+    let store = simulator.addStore(seats: ["R0"])
+    let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+    try await rehearse(service, simulator: simulator, store: store, seat: "R0", context)
+}

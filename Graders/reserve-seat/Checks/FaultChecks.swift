@@ -1,0 +1,85 @@
+import DriverKit
+
+/// Store timeouts, before and after a write landed: the outcome each user is told must match the
+/// store. The failure model is the README's: at most 3 of one reservation's calls time out in
+/// these checks, so a solution that retries a timed-out call at least 3 times always settles.
+public enum ReserveSeatFaultChecks {
+    public static func checks() -> [Check] {
+        [
+            Check("retries-timed-out-read") { context in
+                try await rehearseAlone(context)
+                context.enterPhase("faulted")
+                let (simulator, store, service) = try await setUp(
+                    context, seats: ["G1"], seed: 0x21, faults: FaultPlan(firstReadFaults: [.beforeEffect]))
+                let answer = try await service.reserve("G1", for: "gus", caller: 0)
+                try requireEqual(answer, .reserved(seatId: "G1", userId: "gus"),
+                                 "reserveSeat(\"G1\") for gus when the first read times out once (a transient fault)")
+                try require(simulator.row(store: store, "G1")?.holder == "gus", "gus was told success but does not hold G1 in the store")
+            },
+            Check("retries-write-that-did-not-land") { context in
+                try await rehearseAlone(context)
+                context.enterPhase("faulted")
+                let (simulator, store, service) = try await setUp(
+                    context, seats: ["G2"], seed: 0x22, faults: FaultPlan(firstWriteFaults: [.beforeEffect]))
+                let answer = try await service.reserve("G2", for: "hal", caller: 0)
+                try requireEqual(answer, .reserved(seatId: "G2", userId: "hal"),
+                                 "reserveSeat(\"G2\") for hal when the first write times out before it lands (a transient fault)")
+                try require(simulator.row(store: store, "G2")?.holder == "hal",
+                            "hal was told success but the store's holder of G2 is \(simulator.row(store: store, "G2")?.holder ?? "nobody")")
+            },
+            Check("write-that-landed-then-timed-out") { context in
+                try await rehearseAlone(context)
+                let (simulator, store, service) = try await setUp(
+                    context, seats: ["G3"], seed: 0x23, faults: FaultPlan(firstWriteFaults: [.afterEffect]))
+                let answer = try await service.reserve("G3", for: "ivy", caller: 0)
+                let holder = simulator.row(store: store, "G3")?.holder
+                if answer != .reserved(seatId: "G3", userId: "ivy") {
+                    context.note("interleaving on G3:")
+                    for line in simulator.interleaving(seats: ["G3"]) { context.note("  " + line) }
+                }
+                try requireEqual(answer, .reserved(seatId: "G3", userId: "ivy"),
+                                 "reserveSeat(\"G3\") for ivy when her write landed but its answer timed out (the store's holder of G3 is \(holder ?? "nobody"))")
+                let other = try await service.reserve("G3", for: "jon", caller: 1)
+                try requireEqual(other, .seatTaken("G3"), "jon reserving G3 after ivy")
+                try require(simulator.row(store: store, "G3")?.holder == "ivy", "G3 is no longer held by ivy")
+            },
+            Check("timeouts-under-contention") { context in
+                let seed = context.seed(default: 0x24)
+                let plan = FaultPlan(rate: 0.3, afterEffectShare: 0.5, maximumConsecutive: 3, maximumPerCaller: 3)
+                try await rehearseAlone(context)
+                for round in 0..<2 {
+                    let roundSeed = seed &+ UInt64(round)
+                    let simulator = SeatStoreSimulator(seed: roundSeed, faults: plan)
+                    let seats = (0..<20).map { "H\($0)" }
+                    let store = simulator.addStore(seats: seats)
+                    // Two instances of the service on one store, as two servers would be.
+                    let services = [try await RemoteSeatReservationService.make(context, simulator: simulator, store: store),
+                                    try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)]
+                    let requests = seededRequests(seed: roundSeed, seats: seats, users: 200, firstCaller: round * 1_000)
+                    let round = try await reserveAcross(services, requests)
+                    let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(
+                        because: "at most 3 of one reservation's calls timed out (the README's failure model: a solution retrying 3 times settles)"))
+                    try judge.require(round, context, what: "200 users on 20 seats with 30% of store calls timing out")
+                    guard round.overlapped else { throw NotAssessed("the reservations never ran at the same time") }
+                    context.note("round with seed \(hex(roundSeed)): \(round.summary), \(simulator.events.filter { $0.fault != .none }.count) timeouts")
+                }
+            },
+        ]
+    }
+}
+
+/// `users` requests, each for a seat the seed picks, callers numbered from `firstCaller`.
+func seededRequests(seed: UInt64, seats: [String], users: Int, firstCaller: Int) -> [ReservationRequest] {
+    var random = SeededGenerator(seed: seed, name: "requests")
+    return (0..<users).map { index in
+        let caller = firstCaller + index
+        return ReservationRequest(caller: caller, seatId: seats[Int(random.next() % UInt64(seats.count))], userId: "u\(caller)")
+    }
+}
+
+/// Runs `requests` at once, dealt round-robin to `services` (instances sharing one simulator):
+/// every instance's reservations run together, in one round of the simulator.
+func reserveAcross(_ services: [RemoteSeatReservationService], _ requests: [ReservationRequest]) async throws -> ReservationRound {
+    guard services.count > 1 else { return try await services[0].reserveAll(requests) }
+    return try await services[0].reserveAll(requests, alongside: Array(services.dropFirst()))
+}

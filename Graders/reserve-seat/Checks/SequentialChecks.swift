@@ -1,0 +1,81 @@
+import DriverKit
+
+/// One user at a time: the contract's answers, the store as the record, idempotent
+/// re-reservation, and a store that stays down. Each user's calls complete at once (no other
+/// caller), so these checks are deterministic whatever the seed.
+public enum ReserveSeatSequentialChecks {
+    public static func checks() -> [Check] {
+        [
+            Check("reserves-free-seat") { context in
+                let (simulator, store, service) = try await setUp(context, seats: ["B7"], seed: 0x11)
+                let answer = try await service.reserve("B7", for: "ana", caller: 0)
+                try requireEqual(answer, .reserved(seatId: "B7", userId: "ana"), "reserveSeat(seatId: \"B7\", userId: \"ana\") on a free seat")
+                let row = simulator.row(store: store, "B7")
+                try require(row?.holder == "ana", "ana was told they have B7, but the store's holder of B7 is \(row?.holder ?? "nobody"): the store is the system of record")
+            },
+            Check("respects-existing-holder") { context in
+                let simulator = SeatStoreSimulator(seed: context.seed(default: 0x12))
+                let store = simulator.addStore(seats: ["C3", "C4"], held: ["C3": "earlier-user"])
+                let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+                let answer = try await service.reserve("C3", for: "ben", caller: 0)
+                try requireEqual(answer, .seatTaken("C3"), "reserveSeat(seatId: \"C3\", userId: \"ben\") on a seat the store says earlier-user holds")
+                let row = simulator.row(store: store, "C3")
+                try require(row?.holder == "earlier-user" && row?.version == 1,
+                            "after ben's attempt the store's row of C3 is holder \(row?.holder ?? "nil"), version \(row?.version ?? -1); expected it untouched (earlier-user, version 1)")
+            },
+            Check("seat-taken-and-unknown-seat") { context in
+                let (simulator, store, service) = try await setUp(context, seats: ["D1"], seed: 0x13)
+                _ = try await service.reserve("D1", for: "cleo", caller: 0)
+                let taken = try await service.reserve("D1", for: "dan", caller: 1)
+                try requireEqual(taken, .seatTaken("D1"), "reserveSeat(seatId: \"D1\", userId: \"dan\") after cleo reserved D1")
+                let writesBefore = simulator.events.filter(\.isWrite).count
+                let unknown = try await service.reserve("Q42", for: "eve", caller: 2)
+                try requireEqual(unknown, .seatNotFound("Q42"), "reserveSeat(seatId: \"Q42\", …) on a seat the store does not have")
+                let writes = simulator.events.filter(\.isWrite).count - writesBefore
+                try require(writes == 0, "reserving the unknown seat Q42 made \(writes) write(s) to the store; expected none")
+                try require(simulator.row(store: store, "D1")?.holder == "cleo", "D1 no longer held by cleo after dan's attempt")
+            },
+            Check("re-reservation-is-idempotent") { context in
+                let (simulator, store, service) = try await setUp(context, seats: ["E5"], seed: 0x14)
+                try requireEqual(try await service.reserve("E5", for: "fay", caller: 0), .reserved(seatId: "E5", userId: "fay"),
+                                 "fay's first reserveSeat of E5")
+                let writesBefore = simulator.events.filter(\.isWrite).count
+                let again = try await service.reserve("E5", for: "fay", caller: 1)
+                try requireEqual(again, .reserved(seatId: "E5", userId: "fay"), "fay reserving E5 again, which she holds")
+                let writes = simulator.events.filter(\.isWrite).count - writesBefore
+                try require(writes == 0, "reserving a seat fay already holds made \(writes) write(s) to the store; expected none (\(simulator.interleaving(seats: ["E5"], callers: [1]).joined(separator: "; ")))")
+                // The same user clicking five times at once: every click succeeds, one holder.
+                let clicks = try await service.reserveAll((2..<7).map { ReservationRequest(caller: $0, seatId: "E5", userId: "fay") })
+                try require(clicks.answers.allSatisfy { $0 == .reserved(seatId: "E5", userId: "fay") },
+                            "five concurrent reserveSeat calls by fay for E5, which she holds: \(clicks.answers.map(\.description).joined(separator: ", ")); expected success each time")
+                try require(simulator.row(store: store, "E5")?.holder == "fay", "E5 is no longer held by fay")
+            },
+            Check("store-down-gives-store-unavailable") { context in
+                try await rehearseAlone(context)
+                let simulator = SeatStoreSimulator(seed: context.seed(default: 0x15), faults: FaultPlan(down: true))
+                let store = simulator.addStore(seats: ["F1", "F2", "F3"])
+                let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+                context.note("faults: \(simulator.faults.plan)")
+                let round = try await service.reserveAll(reservationRequests(seats: ["F1", "F2", "F3"]))
+                for (request, answer) in zip(round.requests, round.answers) {
+                    try requireEqual(answer, .storeUnavailable, "reserveSeat(\(request.seatId)) by \(request.userId) while every store call times out")
+                }
+                let perReservation = round.calls / round.requests.count
+                context.note("\(round.calls) store calls for 3 reservations")
+                try require(perReservation <= 50, "\(perReservation) store calls per reservation before giving up; expected a bounded retry (at most 50)")
+                for seat in ["F1", "F2", "F3"] {
+                    try require(simulator.row(store: store, seat)?.holder == nil, "\(seat) has a holder although no call reached the store")
+                }
+            },
+        ]
+    }
+}
+
+/// A simulator with a store of `seats` and one service on it.
+func setUp(_ context: CheckContext, seats: [String], seed: UInt64, faults: FaultPlan = .none)
+    async throws -> (SeatStoreSimulator, Int, RemoteSeatReservationService) {
+    let simulator = SeatStoreSimulator(seed: context.seed(default: seed), faults: faults)
+    let store = simulator.addStore(seats: seats)
+    let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+    return (simulator, store, service)
+}

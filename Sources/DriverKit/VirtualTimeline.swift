@@ -1,0 +1,138 @@
+/// A discrete-event clock for the simulated services: each call the candidate's code makes is
+/// due at a virtual time (when it arrived plus a latency the driver chooses from a seed), and calls
+/// complete one at a time in order of that time, so the driver, not the machine, decides which of
+/// the candidate's concurrent calls lands first, and how long everything took in virtual time.
+///
+/// A call completes only once the subject is *quiescent*: every participant (a user, a webhook
+/// delivery: whatever a check started at once) has either a call waiting here or finished
+/// (``participantFinished()``). Then no call can still arrive that is due earlier, and the order is
+/// a function of the seed and of what the candidate's code does, whatever the machine's timing.
+/// A participant that waits on something else (a lock of the candidate's, another user's call)
+/// never shows as waiting here; when no call or finish arrives for `settle` of real time, the
+/// earliest call completes anyway. Solutions that only ever wait on the services are scheduled
+/// deterministically; others are scheduled as fast as they react.
+///
+/// Sleeps are calls too (a virtual sleeper's `sleep(for:)` is a call due after its duration), so
+/// backoff is measured in virtual time and never slept for real.
+public actor VirtualTimeline {
+    private struct Waiting {
+        var key: String
+        var due: Duration
+        var ticket: Int
+        var continuation: CheckedContinuation<Duration, Never>
+    }
+
+    private let participants: Int
+    private let settle: Duration
+    private var waiting: [Waiting] = []
+    private var finished = 0
+    private var busy = false
+    private var nextTicket = 0
+    /// Bumped by every arrival, finish and completion: a settle timer fires only if nothing moved.
+    private var generation = 0
+
+    /// The virtual time: the due time of the call completed last.
+    public private(set) var now: Duration = .zero
+    /// The most calls ever waiting at once (2 or more: the candidate's calls overlapped).
+    public private(set) var maximumWaiting = 0
+    /// How many completions waited for the settle window instead of quiescence.
+    public private(set) var settledCompletions = 0
+    /// How many calls completed.
+    public private(set) var completions = 0
+
+    public init(participants: Int, settle: Duration = .milliseconds(3)) {
+        self.participants = max(1, participants)
+        self.settle = settle
+    }
+
+    /// Suspends the call until it is its turn; returns the virtual time at which it completes.
+    /// `key` names the call independently of when it arrived (its caller and that caller's call
+    /// number); it breaks ties between calls due at the same time. The caller performs the call's
+    /// effect and then calls ``done()``.
+    public func complete(after latency: Duration, key: String) async -> Duration {
+        let due = now + max(.zero, latency)
+        let ticket = nextTicket
+        nextTicket += 1
+        return await withCheckedContinuation { continuation in
+            waiting.append(Waiting(key: key, due: due, ticket: ticket, continuation: continuation))
+            maximumWaiting = max(maximumWaiting, waiting.count)
+            moved()
+        }
+    }
+
+    /// The call chosen last has performed its effect: the next may be chosen.
+    public func done() {
+        busy = false
+        moved()
+    }
+
+    /// A participant finished (it will make no more calls this round).
+    public func participantFinished() {
+        finished += 1
+        moved()
+    }
+
+    /// Participants that finished so far.
+    public var finishedParticipants: Int { finished }
+
+    private func moved() {
+        generation += 1
+        guard !busy, !waiting.isEmpty else { return }
+        if waiting.count + finished >= participants {
+            release(settled: false)
+            return
+        }
+        let seen = generation
+        Task {
+            try? await Task.sleep(for: settle)
+            self.settleTimerFired(seen)
+        }
+    }
+
+    private func settleTimerFired(_ seen: Int) {
+        guard seen == generation, !busy, !waiting.isEmpty else { return }
+        release(settled: true)
+    }
+
+    private func release(settled: Bool) {
+        var index = 0
+        for candidate in waiting.indices.dropFirst() {
+            let a = waiting[candidate], b = waiting[index]
+            if (a.due, a.key, a.ticket) < (b.due, b.key, b.ticket) { index = candidate }
+        }
+        let chosen = waiting.remove(at: index)
+        busy = true
+        generation += 1
+        completions += 1
+        if settled { settledCompletions += 1 }
+        now = max(now, chosen.due)
+        chosen.continuation.resume(returning: chosen.due)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for messages.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension SeededGenerator {
+    /// A generator for one named decision under `seed` (a call's latency, whether it faults), so
+    /// the decision depends on the seed and the name alone, never on how many decisions came before.
+    public init(seed: UInt64, name: String) {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        self.init(seed: seed ^ hash)
+        _ = next()
+    }
+
+    /// A uniformly chosen fraction in [0, 1).
+    public mutating func fraction() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+}
