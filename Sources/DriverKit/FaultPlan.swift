@@ -20,6 +20,9 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var firstReadFaults: [InjectedFault] = []
     /// The faults of each caller's first calls with an effect (writes), in order, before the rate applies.
     public var firstWriteFaults: [InjectedFault] = []
+    /// The faults of each caller's first calls of one operation (by name), in order, before the
+    /// rate applies (say, "the first insert of each caller fails after the row was written").
+    public var firstFaultsByOperation: [String: [InjectedFault]] = [:]
     /// Windows of virtual time in which every call fails before its effect.
     public var outages: [Range<Duration>] = []
     /// Every call fails before its effect.
@@ -30,25 +33,31 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
 
     public init(rate: Double = 0, afterEffectShare: Double = 0.5, maximumConsecutive: Int = 3, maximumPerCaller: Int = .max,
                 firstReadFaults: [InjectedFault] = [], firstWriteFaults: [InjectedFault] = [],
-                outages: [Range<Duration>] = [], down: Bool = false, sparedCallsPerCaller: Int = 0) {
+                firstFaultsByOperation: [String: [InjectedFault]] = [:], outages: [Range<Duration>] = [], down: Bool = false, sparedCallsPerCaller: Int = 0) {
         self.rate = rate
         self.afterEffectShare = afterEffectShare
         self.maximumConsecutive = maximumConsecutive
         self.maximumPerCaller = maximumPerCaller
         self.firstReadFaults = firstReadFaults
         self.firstWriteFaults = firstWriteFaults
+        self.firstFaultsByOperation = firstFaultsByOperation
         self.outages = outages
         self.down = down
         self.sparedCallsPerCaller = sparedCallsPerCaller
     }
 
     public static let none = FaultPlan()
+    /// No faults (spelled so that it cannot be read as `Optional.none` where a plan is optional).
+    public static let healthy = FaultPlan()
 
     public var description: String {
         if down { return "the service is down: every call fails" }
         var parts: [String] = []
         if !firstReadFaults.isEmpty { parts.append("each caller's first reads: " + firstReadFaults.map(\.description).joined(separator: ", ")) }
         if !firstWriteFaults.isEmpty { parts.append("each caller's first writes: " + firstWriteFaults.map(\.description).joined(separator: ", ")) }
+        for (operation, faults) in firstFaultsByOperation.sorted(by: { $0.key < $1.key }) {
+            parts.append("each caller's first \(operation) calls: " + faults.map(\.description).joined(separator: ", "))
+        }
         if rate > 0 {
             parts.append("\(Int((rate * 100).rounded()))% of calls fail (\(Int((afterEffectShare * 100).rounded()))% of failing writes after they landed), at most \(maximumConsecutive) in a row per caller"
                 + (maximumPerCaller < .max ? " and \(maximumPerCaller) in all" : ""))
@@ -89,6 +98,7 @@ public final class FaultInjector: Sendable {
         var total = 0
         var reads = 0
         var writes = 0
+        var byOperation: [String: Int] = [:]
     }
 
     public init(plan: FaultPlan, seed: UInt64) {
@@ -98,8 +108,8 @@ public final class FaultInjector: Sendable {
 
     /// The fault for call `key` (unique per call) of `caller`, its `number`-th call (from 0),
     /// completing at virtual time `at`. `writes` says whether the call has an effect that can land
-    /// before the failure.
-    public func decide(key: String, caller: Int, number: Int, at: Duration, writes: Bool) -> InjectedFault {
+    /// before the failure; `operation` names it for ``FaultPlan/firstFaultsByOperation``.
+    public func decide(key: String, caller: Int, number: Int, at: Duration, writes: Bool, operation: String = "") -> InjectedFault {
         if plan.down { return .beforeEffect }
         if plan.outages.contains(where: { $0.contains(at) }) { return .beforeEffect }
         var generator = SeededGenerator(seed: seed, name: "fault " + key)
@@ -108,13 +118,18 @@ public final class FaultInjector: Sendable {
         return counts.withLock { all -> InjectedFault in
             var counts = all[caller, default: Counts()]
             defer { all[caller] = counts }
-            let scripted: InjectedFault?
+            var scripted: InjectedFault?
             if writes {
                 scripted = counts.writes < plan.firstWriteFaults.count ? plan.firstWriteFaults[counts.writes] : nil
                 counts.writes += 1
             } else {
                 scripted = counts.reads < plan.firstReadFaults.count ? plan.firstReadFaults[counts.reads] : nil
                 counts.reads += 1
+            }
+            if let script = plan.firstFaultsByOperation[operation] {
+                let index = counts.byOperation[operation, default: 0]
+                counts.byOperation[operation] = index + 1
+                if index < script.count { scripted = script[index] }
             }
             if let scripted {
                 if scripted != .none { counts.total += 1 }

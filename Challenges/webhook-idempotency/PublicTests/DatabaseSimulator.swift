@@ -1,0 +1,222 @@
+@_spi(GraderWire) import Challenge
+import DriverKit
+import Synchronization
+import Wire
+
+/// The subscription database and the sleeper as the checks run them: they live here, in the
+/// driver, and the candidate's calls reach them over the channel. The tables are the record of
+/// which subscriptions exist, which the candidate's code cannot touch; every sleep is read here.
+///
+/// Calls complete on the ``ServiceSimulation``'s virtual timeline (sleeps after their duration),
+/// may fail as its ``FaultPlan`` says, and are logged, so a failing check can show the
+/// interleaving that broke a rule.
+public final class DatabaseSimulator: ServiceHandler {
+    public let simulation: ServiceSimulation
+    private let state = Mutex(State())
+
+    /// One completed call, sleep or delivery end.
+    public struct Event: Sendable, CustomStringConvertible {
+        public var at: Duration
+        public var caller: Int
+        /// The delivery the caller runs ("payment p1 (key k2)"), or who it is.
+        public var who: String
+        public var what: String
+        public var paymentId: String?
+
+        public var description: String { "t=\(at.wholeMilliseconds)ms \(who): \(what)" }
+    }
+
+    struct Tables {
+        var rows: [Subscription] = []
+        var keys: Set<String> = []
+    }
+
+    private struct State {
+        var tables: [Int: Tables] = [:]
+        var nextDatabase = 1
+        var events: [Event] = []
+        var sleeps: [Int: [Duration]] = [:]
+        var databaseCalls: [Int: Int] = [:]
+        /// Callers of the current round, and what each runs.
+        var running: [Int: (who: String, paymentId: String?)] = [:]
+        var ended: Set<Int> = []
+    }
+
+    static let maximumEvents = 100_000
+
+    public init(seed: UInt64, faults: FaultPlan = .healthy) {
+        simulation = ServiceSimulation(seed: seed, faults: faults)
+    }
+
+    public var seed: UInt64 { simulation.seed }
+
+    /// Adds an empty database; returns its id.
+    public func addDatabase() -> Int {
+        state.withLock { state in
+            let id = state.nextDatabase
+            state.nextDatabase += 1
+            state.tables[id] = Tables()
+            return id
+        }
+    }
+
+    /// The rows for `paymentId` in `database` now.
+    public func rows(_ database: Int, paymentId: String) -> [Subscription] {
+        state.withLock { $0.tables[database]?.rows.filter { $0.paymentId == paymentId } ?? [] }
+    }
+
+    /// Every row of `database`.
+    public func allRows(_ database: Int) -> [Subscription] { state.withLock { $0.tables[database]?.rows ?? [] } }
+
+    /// The sleeps `caller` asked for, in order (every round).
+    public func sleeps(of caller: Int) -> [Duration] { state.withLock { $0.sleeps[caller] ?? [] } }
+
+    /// Database calls made by `caller` (every round).
+    public func databaseCalls(of caller: Int) -> Int {
+        state.withLock { $0.databaseCalls[caller] ?? 0 }
+    }
+
+    /// Starts a round of `callers` (each named for the evidence), with a new fault plan if given.
+    func beginRound(_ callers: [(caller: Int, who: String, paymentId: String?)], faults: FaultPlan? = nil) -> VirtualTimeline {
+        let timeline = simulation.beginRound(participants: callers.count, faults: faults)
+        state.withLock { state in
+            state.running = Dictionary(callers.map { ($0.caller, ($0.who, $0.paymentId)) }, uniquingKeysWith: { first, _ in first })
+            state.ended = []
+        }
+        return timeline
+    }
+
+    /// Adds a line to the log (the checks note outcomes here, in order with the calls).
+    func log(caller: Int, _ what: String, at: Duration) {
+        state.withLock { state in
+            guard state.events.count < Self.maximumEvents else { return }
+            let running = state.running[caller]
+            state.events.append(Event(at: at, caller: caller, who: running?.who ?? "caller \(caller)", what: what, paymentId: running?.paymentId))
+        }
+    }
+
+    /// Every event so far.
+    public var events: [Event] { state.withLock { $0.events } }
+
+    /// The events of deliveries of `paymentId`, at most `limit`, as lines.
+    public func interleaving(paymentId: String, limit: Int = 28) -> [String] {
+        let relevant = events.filter { $0.paymentId == paymentId }
+        guard relevant.count > limit else { return relevant.map(\.description) }
+        return relevant.prefix(limit - 1).map(\.description) + ["… and \(relevant.count - limit + 1) more"]
+    }
+
+    // MARK: ServiceHandler
+
+    public func handle(_ call: ServiceCall) async throws -> [UInt8] {
+        switch call.service {
+        case WebhookDeliveriesService.name: return try ended(call)
+        case WebhookSleeperService.name: return try await sleep(call)
+        default: return try await database(call)
+        }
+    }
+
+    private func ended(_ call: ServiceCall) throws -> [UInt8] {
+        var body = WireReader(call.body)
+        let caller: Int
+        do {
+            caller = try body.int(in: 0...WebhookLimits.maximumCaller)
+            try body.finish()
+        } catch let error as WireError {
+            throw CheckFailure("a malformed delivery report: \(error.message)")
+        }
+        let known = state.withLock { state -> Bool in
+            guard state.running[caller] != nil, !state.ended.contains(caller) else { return false }
+            state.ended.insert(caller)
+            return true
+        }
+        guard known else { throw CheckFailure("a report for delivery \(caller), which is not running") }
+        simulation.finish(caller: caller)
+        return []
+    }
+
+    private func sleep(_ call: ServiceCall) async throws -> [UInt8] {
+        var body = WireReader(call.body)
+        let caller: Int, nanos: Int, negative: Bool
+        do {
+            caller = try body.int(in: -1...WebhookLimits.maximumCaller)
+            nanos = try body.int(in: 0...(86_400 * 1_000_000_000 + 999_999_999))
+            negative = try body.bool()
+            try body.finish()
+        } catch let error as WireError {
+            throw CheckFailure("a malformed sleep: \(error.message)")
+        }
+        let duration: Duration = negative ? .nanoseconds(-1) : .nanoseconds(nanos)
+        let turn = await simulation.turn(caller: caller, operation: "sleep", writes: false, latency: max(.zero, duration))
+        state.withLock { $0.sleeps[caller, default: []].append(duration) }
+        log(caller: caller, negative ? "sleep(for: a negative duration)" : "sleep(for: \(Self.format(duration)))", at: turn.at)
+        await turn.done()
+        return []
+    }
+
+    private func database(_ call: ServiceCall) async throws -> [UInt8] {
+        var body = WireReader(call.body)
+        let database: Int, caller: Int, operation: SubscriptionWire.Operation
+        var subscription: Subscription?
+        var text = ""
+        do {
+            database = try body.int(in: 0...Int(Int32.max))
+            caller = try body.int(in: -1...WebhookLimits.maximumCaller)
+            guard let decoded = SubscriptionWire.Operation(rawValue: try body.byte()) else { throw WireError("an unknown database operation") }
+            operation = decoded
+            switch operation {
+            case .insertSubscription: subscription = try SubscriptionWire.decode(&body)
+            case .subscriptions, .insertUnique, .deleteUnique: text = try body.string(maximumBytes: SubscriptionWire.maximumIDBytes)
+            }
+            try body.finish()
+        } catch let error as WireError {
+            throw CheckFailure("a malformed database call: \(error.message)")
+        }
+        guard state.withLock({ $0.tables[database] != nil }) else { throw CheckFailure("a call to database \(database), which does not exist") }
+        let turn = await simulation.turn(caller: caller, operation: operation.name, writes: operation != .subscriptions)
+        var reply = WireWriter()
+        var what: String
+        switch operation {
+        case .insertSubscription:
+            let row = subscription!
+            if turn.fault != .beforeEffect { state.withLock { $0.tables[database]!.rows.append(row) } }
+            what = "insertSubscription(\(row.id) for \(row.paymentId))"
+            if turn.fault == .none { reply.byte(SubscriptionWire.ok) }
+        case .subscriptions:
+            let rows = state.withLock { $0.tables[database]!.rows.filter { $0.paymentId == text } }
+            what = "subscriptions(paymentId: \(text))"
+            if turn.fault == .none {
+                what += " → \(rows.count) row\(rows.count == 1 ? "" : "s")"
+                reply.byte(SubscriptionWire.ok)
+                reply.array(rows) { SubscriptionWire.encode($1, to: &$0) }
+            }
+        case .insertUnique:
+            var inserted = false
+            if turn.fault != .beforeEffect { inserted = state.withLock { $0.tables[database]!.keys.insert(text).inserted } }
+            what = "insertUnique(key: \(text))"
+            if turn.fault == .none {
+                what += " → \(inserted)"
+                reply.byte(SubscriptionWire.ok)
+                reply.bool(inserted)
+            }
+        case .deleteUnique:
+            if turn.fault != .beforeEffect { state.withLock { _ = $0.tables[database]!.keys.remove(text) } }
+            what = "deleteUnique(key: \(text))"
+            if turn.fault == .none { reply.byte(SubscriptionWire.ok) }
+        }
+        switch turn.fault {
+        case .none: break
+        case .beforeEffect: what += " → DatabaseUnavailable (not applied)"
+        case .afterEffect: what += " → DatabaseUnavailable (applied)"
+        }
+        state.withLock { $0.databaseCalls[caller, default: 0] += 1 }
+        log(caller: caller, what, at: turn.at)
+        await turn.done()
+        if turn.fault != .none { reply.byte(SubscriptionWire.unavailable) }
+        return reply.bytes
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let nanos = Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+        return formatDuration(nanos: nanos)
+    }
+}

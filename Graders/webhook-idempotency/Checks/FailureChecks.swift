@@ -1,0 +1,172 @@
+import Challenge
+import DriverKit
+
+/// Database failures: retries with exponential backoff and jitter read off the virtual sleeper
+/// (AWS Architecture Blog, "Exponential Backoff And Jitter": the README's band admits equal and
+/// ±50% jitter), dead letters and their replay, an insert that wrote its row and then failed,
+/// and no "processed" state that outlives a failed attempt.
+public enum WebhookFailureChecks {
+    public static func checks() -> [Check] {
+        [
+            Check("transient-failure-retried") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x51)
+                let plan = FaultPlan(rate: 1, afterEffectShare: 0, maximumConsecutive: 1, maximumPerCaller: 1)
+                let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_h", key: "evt_h1"))], faults: plan)
+                if !round.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_h", round: round) }
+                try require(round.outcomes[0].isCreated,
+                            "a success webhook whose first database call failed once (a transient failure; maxAttempts 5) answered \(round.outcomes[0]); expected .created after a retry")
+                try judge.require(round, context, what: "one transient database failure")
+                try require(!simulator.sleeps(of: 0).isEmpty, "the handler retried without sleeping through the sleeper first")
+            },
+            Check("insert-fails-after-write") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x52)
+                let plan = FaultPlan(firstFaultsByOperation: ["insertSubscription": [.afterEffect]])
+                _ = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_i", key: "evt_i1"))], faults: plan)
+                var rows = simulator.rows(handler.database, paymentId: "pay_i")
+                if rows.count != 1 { judge.explain(context, paymentId: "pay_i") }
+                try require(rows.count == 1,
+                            "the first insertSubscription wrote its row and then threw DatabaseUnavailable; after the retries pay_i has \(rows.count) subscriptions; expected exactly 1 (look before inserting again)")
+                _ = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_i", key: "evt_i2"))], faults: .healthy)
+                rows = simulator.rows(handler.database, paymentId: "pay_i")
+                try require(rows.count == 1, "after a redelivery pay_i has \(rows.count) subscriptions; expected exactly 1")
+            },
+            Check("insert-fails-after-write-answers-created") { context in
+                try await rehearse(context)
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x53)
+                let plan = FaultPlan(firstFaultsByOperation: ["insertSubscription": [.afterEffect]])
+                let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_j", key: "evt_j1"))], faults: plan)
+                let rows = simulator.rows(handler.database, paymentId: "pay_j")
+                guard case .created(let subscription) = round.outcomes[0], rows == [subscription] else {
+                    judge.explain(context, paymentId: "pay_j", round: round)
+                    throw CheckFailure("the delivery whose insert wrote its row and then failed answered \(round.outcomes[0]) (database rows: \(rows.map(\.id))); expected .created with that row: this delivery created it")
+                }
+            },
+            Check("backoff-between-attempts") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let maxAttempts = 6
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x54, maxAttempts: maxAttempts)
+                let deliveries = (0..<8).map { WebhookDelivery(caller: $0, webhook: webhook("pay_k\($0)", key: "evt_k\($0)")) }
+                let round: DeliveryRound
+                do {
+                    round = try await handler.deliverAll(deliveries, faults: FaultPlan(down: true))
+                } catch let error as SubjectError {
+                    if case .timedOut = error {
+                        context.note("sleeps of delivery 0 so far: \(simulator.sleeps(of: 0).count), database calls: \(simulator.databaseCalls(of: 0))")
+                        throw CheckTimeout("8 deliveries against a database that is down (maxAttempts \(maxAttempts)) never ended: is the retry bounded?")
+                    }
+                    throw error
+                }
+                for (delivery, outcome) in zip(deliveries, round.outcomes) where outcome != .deadLettered {
+                    judge.explain(context, paymentId: delivery.webhook.paymentId, round: round)
+                    throw CheckFailure("\(delivery.webhook.paymentId) answered \(outcome) although every database call failed; expected .deadLettered after \(maxAttempts) attempts")
+                }
+                var delaysByRetry: [[Duration]] = Array(repeating: [], count: maxAttempts - 1)
+                for delivery in deliveries {
+                    let sleeps = simulator.sleeps(of: delivery.caller)
+                    context.note("\(delivery.webhook.paymentId): sleeps \(sleeps.map(DatabaseSimulator.format).joined(separator: ", "))")
+                    try require(sleeps.count == maxAttempts - 1,
+                                "\(delivery.webhook.paymentId) slept \(sleeps.count) time(s) against a database that is down with maxAttempts \(maxAttempts); expected \(maxAttempts - 1): one sleep between consecutive attempts, \(maxAttempts) attempts in all")
+                    for (index, sleep) in sleeps.enumerated() {
+                        let band = BackoffBand(retry: index + 1)
+                        try require(band.contains(sleep),
+                                    "\(delivery.webhook.paymentId)'s sleep before retry \(index + 1) was \(DatabaseSimulator.format(sleep)); the README's backoff allows \(band)")
+                        delaysByRetry[index].append(sleep)
+                    }
+                }
+                try require(delaysByRetry.contains { Set($0).count > 1 },
+                            "every delivery slept exactly the same delays (\(delaysByRetry.map { $0.first.map(DatabaseSimulator.format) ?? "-" }.joined(separator: ", "))): no jitter, so retries of many webhooks stay in lockstep")
+            },
+            Check("recovers-after-outage") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let (_, handler, judge) = try await setUp(context, seed: 0x55, maxAttempts: 8)
+                let plan = FaultPlan(outages: [.zero ..< .seconds(1)])
+                let deliveries = (0..<5).map { WebhookDelivery(caller: $0, webhook: webhook("pay_l\($0)", key: "evt_l\($0)")) }
+                let round = try await handler.deliverAll(deliveries, faults: plan)
+                try judge.require(round, context, what: "5 payments during a 1-second database outage (maxAttempts 8, so backoff outlasts it)")
+                for (delivery, outcome) in zip(deliveries, round.outcomes) where !outcome.isCreated {
+                    judge.explain(context, paymentId: delivery.webhook.paymentId, round: round)
+                    throw CheckFailure("\(delivery.webhook.paymentId) answered \(outcome) after a 1-second outage with maxAttempts 8; the README's backoff waits past it (≥ 1.55 s before the 6th attempt), expected .created")
+                }
+            },
+            Check("dead-letter-then-redelivery") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x56, maxAttempts: 3)
+                let hook = webhook("pay_m", key: "evt_m1")
+                try requireEqual(try await handler.deliver(hook, caller: 0, faults: FaultPlan(down: true)), .deadLettered,
+                                 "pay_m delivered while the database is down (maxAttempts 3)")
+                try requireEqual(try await handler.deadLetters(), [hook], "deadLetters() after pay_m was dead-lettered")
+                let redelivered = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_m", key: "evt_m2"))], faults: .healthy)
+                try judge.require(redelivered, context, what: "pay_m redelivered once the database is back")
+                try require(redelivered.outcomes[0].isCreated, "pay_m redelivered once the database is back answered \(redelivered.outcomes[0]); expected .created (nothing was created before)")
+                let replayed = try await handler.replayDeadLetters(faults: .healthy)
+                try requireEqual(replayed, [.duplicate], "replayDeadLetters() after pay_m's redelivery created its subscription")
+                let rows = simulator.rows(handler.database, paymentId: "pay_m").count
+                try require(rows == 1, "pay_m has \(rows) subscriptions after its redelivery and the replay; expected exactly 1")
+                try requireEqual(try await handler.deadLetters(), [], "deadLetters() after the replay handled the dead letter")
+            },
+            Check("dead-letter-then-replay") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x57, maxAttempts: 3)
+                let hooks = [webhook("pay_n1", key: "evt_n1"), webhook("pay_n2", key: "evt_n2")]
+                for (caller, hook) in hooks.enumerated() {
+                    try requireEqual(try await handler.deliver(hook, caller: caller, faults: FaultPlan(down: true)), .deadLettered,
+                                     "\(hook.paymentId) delivered while the database is down (maxAttempts 3)")
+                }
+                try requireEqual(try await handler.deadLetters(), hooks, "deadLetters() after two dead letters (oldest first)")
+                let replayed = try await handler.replayDeadLetters(faults: .healthy)
+                try require(replayed.count == 2 && replayed.allSatisfy(\.isCreated),
+                            "replayDeadLetters() once the database is back answered \(replayed.map(\.description)); expected two .created")
+                for hook in hooks {
+                    let rows = simulator.rows(handler.database, paymentId: hook.paymentId).count
+                    try require(rows == 1, "\(hook.paymentId) has \(rows) subscriptions after the replay; expected exactly 1")
+                    judge.noteSubscribed(hook.paymentId)
+                }
+                try requireEqual(try await handler.deadLetters(), [], "deadLetters() after a replay that handled both")
+                let again = try await handler.deliverAll([WebhookDelivery(caller: 5, webhook: webhook("pay_n1", key: "evt_n1b"))], faults: .healthy)
+                try judge.require(again, context, what: "pay_n1 redelivered after its replay")
+                try requireEqual(again.outcomes[0], .duplicate, "pay_n1 redelivered after its replay created the subscription")
+            },
+            Check("failed-attempt-leaves-no-marker") { context in
+                try await rehearse(context)
+                context.enterPhase("faulted")
+                let maxAttempts = 3
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x58, maxAttempts: maxAttempts)
+                let plan = FaultPlan(firstFaultsByOperation: ["insertSubscription": Array(repeating: .beforeEffect, count: 10)])
+                let first = try await handler.deliver(webhook("pay_o", key: "evt_o1"), caller: 0, faults: plan)
+                let rows = simulator.rows(handler.database, paymentId: "pay_o").count
+                try require(first == .deadLettered && rows == 0,
+                            "pay_o, whose every insertSubscription failed without writing (maxAttempts \(maxAttempts)), answered \(first) with \(rows) subscription(s); expected .deadLettered and none")
+                let again = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_o", key: "evt_o2"))], faults: .healthy)
+                if !again.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_o", round: again) }
+                try require(again.outcomes[0].isCreated,
+                            "pay_o redelivered once the database works answered \(again.outcomes[0]), but no subscription exists: a claim or \"processed\" marker outlived the failed attempts")
+                try judge.require(again, context, what: "pay_o redelivered once the database works")
+            },
+        ]
+    }
+}
+
+/// The README's backoff: before retry k (k ≥ 1), between half and 1.5 times 100 ms × 2^(k−1),
+/// and never more than 5 s.
+struct BackoffBand: CustomStringConvertible {
+    let low: Duration
+    let high: Duration
+
+    init(retry: Int) {
+        let nominal = Duration.milliseconds(100) * (1 << min(retry - 1, 20))
+        low = min(nominal / 2, .milliseconds(2_500))
+        high = min(nominal * 3 / 2, .seconds(5))
+    }
+
+    func contains(_ delay: Duration) -> Bool { delay >= low && delay <= high }
+
+    var description: String { "\(DatabaseSimulator.format(low)) to \(DatabaseSimulator.format(high))" }
+}
