@@ -37,6 +37,8 @@ public final class DatabaseSimulator: ServiceHandler {
         var events: [Event] = []
         var sleeps: [Int: [Duration]] = [:]
         var databaseCalls: [Int: Int] = [:]
+        /// What each delivery of the current round reported as it finished.
+        var answers: [Int: WebhookAnswer] = [:]
         /// Callers of the current round, and what each runs.
         var running: [Int: (who: String, paymentId: String?)] = [:]
         var ended: Set<Int> = []
@@ -82,9 +84,13 @@ public final class DatabaseSimulator: ServiceHandler {
         state.withLock { state in
             state.running = Dictionary(callers.map { ($0.caller, ($0.who, $0.paymentId)) }, uniquingKeysWith: { first, _ in first })
             state.ended = []
+            state.answers = [:]
         }
         return timeline
     }
+
+    /// What each delivery of the current round reported as it finished.
+    var reportedAnswers: [Int: WebhookAnswer] { state.withLock { $0.answers } }
 
     /// Adds a line to the log (the checks note outcomes here, in order with the calls).
     func log(caller: Int, _ what: String, at: Duration) {
@@ -109,17 +115,19 @@ public final class DatabaseSimulator: ServiceHandler {
 
     public func handle(_ call: ServiceCall) async throws -> [UInt8] {
         switch call.service {
-        case WebhookDeliveriesService.name: return try ended(call)
+        case WebhookDeliveriesService.name: return try await ended(call)
         case WebhookSleeperService.name: return try await sleep(call)
         default: return try await database(call)
         }
     }
 
-    private func ended(_ call: ServiceCall) throws -> [UInt8] {
+    private func ended(_ call: ServiceCall) async throws -> [UInt8] {
         var body = WireReader(call.body)
         let caller: Int
+        var answer: WebhookAnswer?
         do {
             caller = try body.int(in: 0...WebhookLimits.maximumCaller)
+            if try body.bool() { answer = try WebhookAnswer(from: &body) }
             try body.finish()
         } catch let error as WireError {
             throw CheckFailure("a malformed delivery report: \(error.message)")
@@ -130,6 +138,10 @@ public final class DatabaseSimulator: ServiceHandler {
             return true
         }
         guard known else { throw CheckFailure("a report for delivery \(caller), which is not running") }
+        if let answer {
+            state.withLock { $0.answers[caller] = answer }
+            log(caller: caller, "handlePaymentWebhook returned \(answer)", at: await simulation.timeline.now)
+        }
         simulation.finish(caller: caller)
         return []
     }

@@ -62,8 +62,10 @@ public final class RemoteWebhookHandler: Sendable {
         }
         guard outcomes.count == deliveries.count else { throw SubjectError.malformed("\(outcomes.count) outcomes of \(deliveries.count) deliveries") }
         let now = await timeline.now
-        for (delivery, outcome) in zip(deliveries, outcomes) {
-            simulator.log(caller: delivery.caller, "handlePaymentWebhook returned \(outcome)", at: now)
+        // Each outcome was also reported the moment it was known; the two must agree.
+        let reported = simulator.reportedAnswers
+        for (delivery, outcome) in zip(deliveries, outcomes) where reported[delivery.caller] != outcome {
+            throw SubjectError.malformed("delivery \(delivery.caller) was reported as \(reported[delivery.caller].map(\.description) ?? "nothing") and answered as \(outcome)")
         }
         return DeliveryRound(deliveries: deliveries, outcomes: outcomes, startedAtFirstFinish: started,
                              maximumWaiting: await timeline.maximumWaiting, makespan: now,

@@ -17,7 +17,12 @@ public final class WebhookJudge: Sendable {
     public struct Violation: Sendable {
         public var message: String
         public var paymentId: String
+        /// A second subscription for one payment: the side effect idempotency exists to prevent.
+        public var duplicateEffect = false
     }
+
+    /// The phase a check enters when it finds a duplicate subscription (red-flag rules name it).
+    public static let duplicateEffectPhase = "duplicate-effect"
 
     /// The violations in `round`, a round without database faults: every success delivery of a
     /// payment ends with exactly one subscription for it, created by exactly one delivery (none if
@@ -54,7 +59,7 @@ public final class WebhookJudge: Sendable {
             let shouldExist = before.contains(payment) || (!successes.isEmpty && !deadLettered)
             if rows.count > 1 {
                 found.insert(Violation(message: "payment \(payment) has \(rows.count) subscriptions in the database after \(successes.count) success deliver\(successes.count == 1 ? "y" : "ies"); expected exactly 1",
-                                       paymentId: payment), at: 0)
+                                       paymentId: payment, duplicateEffect: true), at: 0)
             } else if shouldExist && rows.isEmpty {
                 found.append(Violation(message: "payment \(payment) has no subscription in the database after \(successes.count) success deliver\(successes.count == 1 ? "y" : "ies")" + (creators.isEmpty ? "" : ", although a delivery answered .created"),
                                        paymentId: payment))
@@ -84,6 +89,7 @@ public final class WebhookJudge: Sendable {
     public func require(_ round: DeliveryRound, _ context: CheckContext, what: String, allowDeadLetters: Bool = false) throws {
         let violations = violations(in: round, allowDeadLetters: allowDeadLetters)
         guard let first = violations.first else { return }
+        if first.duplicateEffect, context.phase != "concurrent" { context.enterPhase(Self.duplicateEffectPhase) }
         explain(context, paymentId: first.paymentId, round: round)
         if violations.count > 1 { context.note("\(violations.count) rules broken in all") }
         throw CheckFailure("\(what): \(first.message)" + (violations.count > 1 ? " (and \(violations.count - 1) more)" : ""))

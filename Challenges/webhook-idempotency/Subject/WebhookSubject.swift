@@ -105,7 +105,7 @@ public final class WebhookSubject: SubjectHandler {
                         return await box.handler.handlePaymentWebhook(delivery.webhook)
                     }
                     progress.finished(index, WebhookAnswer(outcome))
-                    await Self.report(delivery.caller, transport)
+                    await Self.report(delivery.caller, transport, WebhookAnswer(outcome))
                 }
             }
         }
@@ -115,10 +115,12 @@ public final class WebhookSubject: SubjectHandler {
         return answer.bytes
     }
 
-    /// Tells the driver that `caller` is done (it makes no more calls this round).
-    static func report(_ caller: Int, _ transport: any ServiceTransport) async {
+    /// Tells the driver that `caller` is done (it makes no more calls this round), and with what.
+    static func report(_ caller: Int, _ transport: any ServiceTransport, _ answer: WebhookAnswer? = nil) async {
         var report = WireWriter()
         report.int(caller)
+        report.bool(answer != nil)
+        answer?.encode(to: &report)
         _ = try? await transport.call(service: WebhookDeliveriesService.name, report.bytes)
     }
 }

@@ -25,8 +25,9 @@ public enum WebhookOperationName {
     public static let replay = "replay-dead-letters"
 }
 
-/// The service the subject reports each delivery's (or query's) end on: arguments caller, then
-/// nothing; the driver answers at once. The driver's timeline then stops waiting for that caller.
+/// The service the subject reports each delivery's (or query's) end on: arguments caller, whether
+/// an answer follows, and for a delivery its ``WebhookAnswer``; the driver answers at once, with
+/// nothing. The driver's timeline then stops waiting for that caller.
 public enum WebhookDeliveriesService {
     public static let name = "webhook-deliveries"
 }
