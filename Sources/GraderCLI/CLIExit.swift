@@ -19,6 +19,7 @@ struct CLIExit: Error {
     static func map(_ error: any Error) -> CLIExit? {
         switch error {
         case let error as IntakeError: return .input("rejected: \(error)")
+        case let error as ReplayError: return .input(error.description)
         case let error as CatalogError:
             if case .unknownChallenge = error { return .input(error.description) }
             return .internal(error.description)

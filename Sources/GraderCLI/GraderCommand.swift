@@ -10,7 +10,7 @@ public struct GraderCommand: AsyncParsableCommand {
             Exit codes: 0 success; 1 graded but below the bar asked for (a failing public check, \
             --min-score); 2 usage or input error; 3 internal error.
             """,
-        subcommands: [Challenges.self, Init.self, Test.self, Grade.self, Report.self])
+        subcommands: [Challenges.self, Init.self, Test.self, Grade.self, Report.self, Replay.self])
 
     public init() {}
 

@@ -53,6 +53,8 @@ public struct CheckRunner: Sendable {
         public var budgetFactor: Double = 1
         /// Ask each subject, after its check, to write a fresh nonce last on its standard error.
         public var endMarkers = false
+        /// The seed every check runs under instead of its own default (a replay, `grader replay`).
+        public var seed: UInt64?
 
         public init() {}
     }
@@ -169,6 +171,7 @@ public struct CheckRunner: Sendable {
             channel: ProcessChannel(input: channel.0), handle: subjectHandle)
         var driverArguments = ["run", check.id, "--budget-ms", String(Int(budgetSeconds * 1000))]
         if let nonce { driverArguments += ["--end-marker", nonce] }
+        if let seed = settings.seed { driverArguments += ["--seed", String(seed)] }
         var driverLimits = ProcessLimits(wallSeconds: budgetSeconds + Self.driverAllowanceSeconds + Self.killGraceSeconds,
                                          memoryBytes: Self.driverMemoryBytes, fileSizeBytes: Self.fileSizeBytes)
         driverLimits.pollMemory = true

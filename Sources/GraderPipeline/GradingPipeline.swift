@@ -153,11 +153,12 @@ public struct GradingPipeline: Sendable {
 
     /// Compiles `files` against the check module of `set` and runs its checks (public, or all).
     /// Throws ``GraderFault`` when the grader, not the submission, fails.
+    /// With `replaying`, only that check runs, under that seed, and no race pass.
     func compileAndCheck(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
-                         workDirectory: URL,
+                         workDirectory: URL, replaying replay: CheckReplay? = nil,
                          progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
         var checked = try await compileAndRun(files, challenge: challenge, set: set, graderVersion: graderVersion,
-                                              workDirectory: workDirectory, progress: progress)
+                                              workDirectory: workDirectory, replaying: replay, progress: progress)
         checked.diagnostics.policyFindings = SourcePolicy.scan(files)
         // One flag per id (a report lists each red flag once), whatever raised it.
         let raised = [SandboxViolations.redFlag(for: checked.outcomes),
@@ -170,7 +171,7 @@ public struct GradingPipeline: Sendable {
     }
 
     private func compileAndRun(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
-                               workDirectory: URL,
+                               workDirectory: URL, replaying replay: CheckReplay?,
                                progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
         progress(.preparingCheckModule(challenge: challenge.id))
         let module = try await cache.module(for: challenge, set: set, graderVersion: graderVersion)
@@ -186,12 +187,15 @@ public struct GradingPipeline: Sendable {
                                 diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
                                 compilerMessage: message, compileMilliseconds: milliseconds, module: module)
         case .compiled(let binary, let warnings, let concurrencyWarnings, let candidateMs, let entryMs):
-            let checks = set == .full ? challenge.allChecks : challenge.publicChecks
+            let all = set == .full ? challenge.allChecks : challenge.publicChecks
+            let checks = replay.map { replay in all.filter { $0.id == replay.checkID } } ?? all
+            var settings = CheckRunner.Settings()
+            settings.seed = replay?.seed
             progress(.runningChecks(total: checks.count))
             let started = ContinuousClock.now
             let done = Atomic<Int>(0)
             let outcomes = await CheckRunner(runner: runner, parallelism: parallelism,
-                                             runtimePaths: [toolchain.runtimeLibraryDirectory]).run(
+                                             runtimePaths: [toolchain.runtimeLibraryDirectory], settings: settings).run(
                 checks, subject: binary, driver: module.driverExecutable, workDirectory: workDirectory
             ) { outcome in
                 progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
@@ -203,7 +207,7 @@ public struct GradingPipeline: Sendable {
                                        diagnostics: .init(compilerWarnings: warnings, concurrencyWarnings: concurrencyWarnings),
                                        compileMilliseconds: candidateMs + entryMs, checksMilliseconds: milliseconds(since: started),
                                        module: module)
-            if set == .full, let mapping = challenge.mapping, let definition = mapping.racePass {
+            if set == .full, replay == nil, let mapping = challenge.mapping, let definition = mapping.racePass {
                 try await runRacePass(definition, mapping: mapping, files: files, challenge: challenge, checks: checks,
                                       graderVersion: graderVersion, driver: module.driverExecutable,
                                       workDirectory: workDirectory, into: &checked, progress: progress)
@@ -277,6 +281,29 @@ public struct GradingPipeline: Sendable {
         try? FileManager.default.removeItem(at: work)
     }
 
+    // MARK: Replay
+
+    /// Runs one check of a challenge against files, under `seed` if given, and stores nothing
+    /// (`grader replay`): what a reviewer does with the seed a failing check's evidence names.
+    /// The race pass is not a check that can be replayed this way.
+    public func replay(challenge id: String, check checkID: String, seed: UInt64?, files: [SubmittedFile],
+                       progress: @escaping @Sendable (GradingEvent) -> Void = { _ in }) async throws -> ReplayRun {
+        let challenge = try catalog.load(id)
+        guard challenge.allChecks.contains(where: { $0.id == checkID }) else {
+            let known = challenge.allChecks.map(\.id)
+            throw ReplayError.unknownCheck(checkID, challenge: id, known: known,
+                                           racePass: challenge.mapping?.racePass?.id == checkID)
+        }
+        let accepted = try Intake.validate(files: files, candidate: "local")
+        let work = workRoot.appendingPathComponent(Identifier.make(prefix: "replay"))
+        defer { Self.removeWorkDirectory(work) }
+        let checked = try await compileAndCheck(accepted, challenge: challenge, set: .full,
+                                                graderVersion: try GraderVersion.current(for: challenge, layout: layout),
+                                                workDirectory: work, replaying: CheckReplay(checkID: checkID, seed: seed),
+                                                progress: progress)
+        return ReplayRun(status: checked.status, outcome: checked.outcomes.first, message: checked.compilerMessage)
+    }
+
     // MARK: Public checks
 
     /// Runs a challenge's public checks against files, without storing anything (`grader test`).
@@ -304,4 +331,31 @@ public struct PublicCheckRun: Sendable {
     public var policyFindings: [PolicyFinding]
 
     public var allPassed: Bool { status == .graded && outcomes.allSatisfy(\.status.passed) }
+}
+
+/// Which check a replay runs, and under which seed (nil: the check's own default).
+struct CheckReplay: Sendable {
+    var checkID: String
+    var seed: UInt64?
+}
+
+/// The result of `grader replay`: one check's outcome, nothing stored.
+public struct ReplayRun: Sendable {
+    public var status: GradingStatus
+    /// Nil when the files did not compile (see `status` and `message`).
+    public var outcome: CheckOutcome?
+    public var message: String?
+}
+
+public enum ReplayError: Error, CustomStringConvertible {
+    case unknownCheck(String, challenge: String, known: [String], racePass: Bool)
+
+    public var description: String {
+        switch self {
+        case .unknownCheck(let id, let challenge, let known, let racePass):
+            racePass
+                ? "\(id) is the race pass, which reruns the concurrent checks under ThreadSanitizer; replay one of those checks instead"
+                : "\(challenge) has no check \"\(id.prefix(80))\"; its checks: \(known.joined(separator: ", "))"
+        }
+    }
 }
