@@ -56,3 +56,8 @@ public func formatBytes(_ bytes: Int64) -> String {
     let mebibytes = Double(bytes) / 1_048_576
     return "\((mebibytes * 10).rounded() / 10) MiB"
 }
+
+/// "1 call" / "3 calls" (`plural` for irregular ones: "1 delivery", "2 deliveries").
+public func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
+}

@@ -70,6 +70,7 @@ public enum DriverMain {
 
         let subject = SubjectConnection(descriptor: subjectDescriptor)
         subject.start()
+        DriverRun.set(meter: controlDescriptor >= 0 ? meter : nil, subject: subject, racePass: options.endMarker != nil)
         let started = DriverClock.nanos()
         let deadline = started + UInt64(options.budgetSeconds * 1e9)
         subject.setDeadline(deadline)
@@ -150,5 +151,37 @@ public enum DriverMain {
             writeToStandardError("driver: could not send the report: \(error)\n\(report.status): \(report.message)\n")
         }
         _exit(0)
+    }
+}
+
+/// What a driver process runs under, for the code that needs it away from the check's context (the
+/// simulated services): one check per process, so these are the process's.
+public enum DriverRun {
+    private static let state = Mutex<(meter: SubjectMeter?, subject: SubjectConnection?, racePass: Bool)>((nil, nil, false))
+
+    static func set(meter: SubjectMeter?, subject: SubjectConnection, racePass: Bool) {
+        state.withLock { $0 = (meter, subject, racePass) }
+    }
+
+    /// The check's subject.
+    public static var subject: SubjectConnection? { state.withLock { $0.subject } }
+
+    private static let reached = Atomic<Int>(0)
+
+    /// A service call from the subject reached a simulation (a turn taken, a finish reported).
+    /// A service that counts its calls here, and every service of a check should, lets the
+    /// timeline tell a subject that waits on itself from one whose call is still on its way.
+    public static func serviceCallReached() { reached.add(1, ordering: .sequentiallyConsistent) }
+
+    /// Service calls that reached a simulation so far.
+    public static var serviceCallsReached: Int { reached.load(ordering: .sequentiallyConsistent) }
+
+    /// The check runs again in the race pass (ThreadSanitizer in the subject).
+    public static var isRacePass: Bool { state.withLock { $0.racePass } }
+
+    /// Asks the grader whether every thread of the subject waits; nil without a control channel.
+    public static var idleProbe: (@Sendable () async -> Bool?)? {
+        guard let meter = state.withLock({ $0.meter }) else { return nil }
+        return { meter.isIdle() }
     }
 }

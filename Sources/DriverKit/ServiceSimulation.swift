@@ -15,7 +15,13 @@ public final class ServiceSimulation: Sendable {
 
     private struct State {
         var timeline = VirtualTimeline(participants: 1)
+        /// When the current round started (virtual time runs on across rounds).
+        var roundStart: Duration = .zero
+        /// The latest completion so far.
+        var latest: Duration = .zero
         var faults: FaultInjector
+        /// Each round's start and the fault plan it began with, when the plan changed.
+        var plans: [(start: Duration, plan: FaultPlan)] = []
         var callNumbers: [Int: Int] = [:]
         var chains: [Int: Duration] = [:]
         var calls = 0
@@ -35,37 +41,60 @@ public final class ServiceSimulation: Sendable {
         public func done() async { await timeline.done() }
     }
 
-    public init(seed: UInt64, latencyMilliseconds: ClosedRange<Int> = 1...10, faults: FaultPlan = .healthy) {
+    /// Tells whether the subject is quiescent; nil: the driver's probe (``DriverRun``).
+    private let idleProbe: (@Sendable () async -> Bool?)?
+
+    /// `idle` replaces the driver's quiescence probe (tests, where there is no subject process).
+    public init(seed: UInt64, latencyMilliseconds: ClosedRange<Int> = 1...10, faults: FaultPlan = .healthy,
+                idle: (@Sendable () async -> Bool?)? = nil) {
         self.seed = seed
         self.latencyMilliseconds = latencyMilliseconds
-        state = Mutex(State(faults: FaultInjector(plan: faults, seed: seed)))
+        idleProbe = idle
+        state = Mutex(State(faults: FaultInjector(plan: faults, seed: seed), plans: [(.zero, faults)]))
     }
 
     /// The current fault plan's injector.
     public var faults: FaultInjector { state.withLock { $0.faults } }
 
-    /// Starts a round of `participants` concurrent callers: a fresh timeline (virtual time 0), and
-    /// a new fault plan if one is given (a service that heals, say).
+    /// Starts a round of `participants` concurrent callers: a fresh timeline, starting where the
+    /// last round ended (one clock for the whole check), and a new fault plan if one is given (a
+    /// service that heals, say; outages are timed from the start of the round).
     @discardableResult
     public func beginRound(participants: Int, faults plan: FaultPlan? = nil) -> VirtualTimeline {
-        let timeline = VirtualTimeline(participants: participants)
         state.withLock { state in
+            let start = state.latest
+            let timeline = VirtualTimeline(participants: participants, start: start,
+                                           schedule: DriverRun.isRacePass ? .bursts : .oneAtATime,
+                                           idle: idleProbe ?? quiescenceProbe())
             state.timeline = timeline
+            state.roundStart = start
             state.chains = [:]
-            if let plan { state.faults = FaultInjector(plan: plan, seed: seed) }
+            if let plan {
+                state.faults = FaultInjector(plan: plan, seed: seed)
+                // Recorded only when it changes what the service does; a change before any call
+                // replaces the plan it changes.
+                if state.plans.last?.plan.description != plan.description {
+                    if state.plans.last?.start == start && state.calls == 0 { state.plans.removeLast() }
+                    state.plans.append((start, plan))
+                }
+            }
+            return timeline
         }
-        return timeline
     }
+
+    /// The fault plans the check used, each from the virtual time its round started.
+    public var plans: [(start: Duration, plan: FaultPlan)] { state.withLock { $0.plans } }
 
     /// The current round's timeline.
     public var timeline: VirtualTimeline { state.withLock { $0.timeline } }
 
     /// Waits for a call's turn. `latency` overrides the seeded one (a sleep lasts its duration).
     public func turn(caller: Int, operation: String, writes: Bool, latency fixed: Duration? = nil) async -> Turn {
-        let (timeline, faults, number) = state.withLock { state -> (VirtualTimeline, FaultInjector, Int) in
+        DriverRun.serviceCallReached()
+        let (timeline, faults, number, roundStart) = state.withLock { state -> (VirtualTimeline, FaultInjector, Int, Duration) in
             let number = state.callNumbers[caller, default: 0]
             state.callNumbers[caller] = number + 1
-            return (state.timeline, state.faults, number)
+            return (state.timeline, state.faults, number, state.roundStart)
         }
         let key = "\(caller) #\(number)"
         let latency: Duration
@@ -78,9 +107,10 @@ public final class ServiceSimulation: Sendable {
         }
         let at = await timeline.complete(after: latency, key: key)
         let fault = fixed == nil
-            ? faults.decide(key: key, caller: caller, number: number, at: at, writes: writes, operation: operation)
+            ? faults.decide(key: key, caller: caller, number: number, at: at - roundStart, writes: writes, operation: operation)
             : .none
         state.withLock { state in
+            state.latest = max(state.latest, at)
             state.calls += 1
             state.chains[caller, default: .zero] += latency
         }
@@ -89,8 +119,29 @@ public final class ServiceSimulation: Sendable {
 
     /// `caller` ended its part of the current round (it makes no more calls).
     public func finish(caller: Int) {
+        DriverRun.serviceCallReached()
         let timeline = self.timeline
         Task { await timeline.participantFinished() }
+    }
+
+    /// Whether the subject is quiescent though not every participant shows as waiting (it waits on
+    /// something of its own): nothing in transit on the channel, every service call received has
+    /// reached a simulation, and the grader sees none of the subject's threads running, all of
+    /// it twice, the counts unchanged in between. Nil without a subject or a meter (tests).
+    private func quiescenceProbe() -> (@Sendable () async -> Bool?)? {
+        guard let subject = DriverRun.subject, let idle = DriverRun.idleProbe else { return nil }
+        return {
+            func settled() -> (Bool, Int) {
+                let received = subject.serviceCallsReceived
+                return (!subject.channelBusy && received == DriverRun.serviceCallsReached, received)
+            }
+            let (before, received) = settled()
+            guard before else { return false }
+            guard let idleNow = await idle(), idleNow else { return false }
+            try? await Task.sleep(for: .microseconds(500))
+            let (after, receivedAfter) = settled()
+            return after && receivedAfter == received
+        }
     }
 
     /// Calls completed so far (every round).

@@ -38,6 +38,7 @@ public final class SubjectConnection: Sendable {
         var deadline: UInt64 = .max
         var services: [String: any ServiceHandler] = [:]
         var serviceCallsInFlight: Set<UInt64> = []
+        var serviceCallsReceived = 0
     }
 
     /// `descriptor` is the driver's end of the subject channel; the connection owns it.
@@ -127,6 +128,19 @@ public final class SubjectConnection: Sendable {
     /// How the connection broke, if it did.
     public var failure: SubjectError? { state.withLock { $0.broken } }
 
+    /// Service calls accepted from the subject so far (each handed to its service).
+    public var serviceCallsReceived: Int { state.withLock { $0.serviceCallsReceived } }
+
+    /// Whether bytes are on their way across the channel: the subject's, not yet read here, or
+    /// the driver's, not yet read by the subject (the kernel's queues; `FIONREAD` and `SIOCOUTQ`,
+    /// which for a Unix socket counts what the peer has not consumed). Unknown counts as moving.
+    public var channelBusy: Bool {
+        var unread: Int32 = 0, unconsumed: Int32 = 0
+        guard ioctl(descriptor, 0x541B /* FIONREAD */, &unread) == 0,
+              ioctl(descriptor, 0x5411 /* SIOCOUTQ */, &unconsumed) == 0 else { return true }
+        return unread > 0 || unconsumed > 0
+    }
+
     // MARK: Reading
 
     private func readFrames() {
@@ -191,6 +205,7 @@ public final class SubjectConnection: Sendable {
                 guard let handler = state.services[service] else { return .failure(.unknownService) }
                 guard state.serviceCallsInFlight.count < Self.maximumServiceCallsInFlight else { return .failure(.tooMany) }
                 guard state.serviceCallsInFlight.insert(frame.id).inserted else { return .failure(.duplicate) }
+                state.serviceCallsReceived += 1
                 return .success(handler)
             }
             let accepted: any ServiceHandler

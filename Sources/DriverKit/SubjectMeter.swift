@@ -46,6 +46,13 @@ public final class SubjectMeter: Sendable {
         return Double(after.cpuMicros &- before.cpuMicros) > sampleSeconds * 1e6 * 0.1
     }
 
+    /// Whether every thread of the subject waits (none running or ready to run), judged from
+    /// outside; nil when it cannot be measured.
+    public func isIdle() -> Bool? {
+        guard let reading = try? read(), reading.alive else { return nil }
+        return reading.runnableThreads == 0
+    }
+
     /// Sends the check's report to the grader (the last thing the driver does).
     func send(_ report: DriverReport) throws {
         guard let writer else { throw MeterUnavailable(reason: "no control channel") }

@@ -8,9 +8,15 @@
 /// (``participantFinished()``). Then no call can still arrive that is due earlier, and the order is
 /// a function of the seed and of what the candidate's code does, whatever the machine's timing.
 /// A participant that waits on something else (a lock of the candidate's, another user's call)
-/// never shows as waiting here; when no call or finish arrives for `settle` of real time, the
-/// earliest call completes anyway. Solutions that only ever wait on the services are scheduled
-/// deterministically; others are scheduled as fast as they react.
+/// never shows as waiting here. When no call or finish arrives for `settle` of real time, the
+/// timeline asks `idle` (the grader's reading of the subject's threads from `/proc`: none running
+/// or ready to run) and completes the earliest call once the subject is idle, or once it has been
+/// quiet here for ``maximumQuietSeconds`` whatever it does (a spinning solution still progresses).
+/// So solutions that wait on their own locks are scheduled by state, not by the machine's speed.
+///
+/// With ``Schedule/bursts`` (the race pass), every waiting call completes at once when the
+/// subject is quiescent: the candidate's code after each call then runs on several threads at
+/// the same time, which is what ThreadSanitizer needs to see an unsynchronised access.
 ///
 /// Sleeps are calls too (a virtual sleeper's `sleep(for:)` is a call due after its duration), so
 /// backoff is measured in virtual time and never slept for real.
@@ -22,8 +28,19 @@ public actor VirtualTimeline {
         var continuation: CheckedContinuation<Duration, Never>
     }
 
+    /// How calls are completed.
+    public enum Schedule: Sendable {
+        /// One at a time, in order of due time (deterministic; the checks).
+        case oneAtATime
+        /// Every waiting call at once (the race pass).
+        case bursts
+    }
+
     private let participants: Int
     private let settle: Duration
+    private let schedule: Schedule
+    private let idle: (@Sendable () async -> Bool?)?
+    private var quietSince = DriverClock.nanos()
     private var waiting: [Waiting] = []
     private var finished = 0
     private var busy = false
@@ -33,6 +50,11 @@ public actor VirtualTimeline {
 
     /// The virtual time: the due time of the call completed last.
     public private(set) var now: Duration = .zero
+    /// Where this timeline's virtual time started (a check's rounds share one clock).
+    public nonisolated let start: Duration
+
+    /// Virtual time since the start.
+    public var elapsed: Duration { now - start }
     /// The most calls ever waiting at once (2 or more: the candidate's calls overlapped).
     public private(set) var maximumWaiting = 0
     /// How many completions waited for the settle window instead of quiescence.
@@ -40,9 +62,17 @@ public actor VirtualTimeline {
     /// How many calls completed.
     public private(set) var completions = 0
 
-    public init(participants: Int, settle: Duration = .milliseconds(3)) {
+    /// Longest wait for an idle subject before the earliest call completes anyway.
+    public static let maximumQuietSeconds = 0.5
+
+    public init(participants: Int, settle: Duration = .milliseconds(1), start: Duration = .zero,
+                schedule: Schedule = .oneAtATime, idle: (@Sendable () async -> Bool?)? = nil) {
         self.participants = max(1, participants)
         self.settle = settle
+        self.schedule = schedule
+        self.idle = idle
+        self.start = start
+        now = start
     }
 
     /// Suspends the call until it is its turn; returns the virtual time at which it completes.
@@ -77,6 +107,7 @@ public actor VirtualTimeline {
 
     private func moved() {
         generation += 1
+        quietSince = DriverClock.nanos()
         guard !busy, !waiting.isEmpty else { return }
         if waiting.count + finished >= participants {
             release(settled: false)
@@ -91,10 +122,40 @@ public actor VirtualTimeline {
 
     private func settleTimerFired(_ seen: Int) {
         guard seen == generation, !busy, !waiting.isEmpty else { return }
+        guard let idle, DriverClock.seconds(since: quietSince) < Self.maximumQuietSeconds else {
+            release(settled: true)
+            return
+        }
+        Task.detached {
+            let answer = await idle()
+            await self.probed(seen, idle: answer)
+        }
+    }
+
+    private func probed(_ seen: Int, idle: Bool?) {
+        guard seen == generation, !busy, !waiting.isEmpty else { return }
+        if idle == false {
+            // Something in the subject still runs: look again after another window.
+            Task {
+                try? await Task.sleep(for: settle)
+                self.settleTimerFired(seen)
+            }
+            return
+        }
         release(settled: true)
     }
 
     private func release(settled: Bool) {
+        if schedule == .bursts {
+            let all = waiting.sorted { ($0.due, $0.key, $0.ticket) < ($1.due, $1.key, $1.ticket) }
+            waiting.removeAll()
+            generation += 1
+            completions += all.count
+            if settled { settledCompletions += all.count }
+            now = max(now, all.last?.due ?? now)
+            for call in all { call.continuation.resume(returning: call.due) }
+            return
+        }
         var index = 0
         for candidate in waiting.indices.dropFirst() {
             let a = waiting[candidate], b = waiting[index]

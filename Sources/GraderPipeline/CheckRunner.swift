@@ -152,7 +152,8 @@ public struct CheckRunner: Sendable {
                   let reading = ProcessProbe.read(program) else {
                 return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
             }
-            return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros)
+            return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros,
+                                runnableThreads: UInt64(ProcessProbe.runnableThreads(program)))
         }
         server.start()
 

@@ -4,7 +4,8 @@ import GraderModel
 enum CompilerDiagnostics {
     /// Words that mark a warning as a Swift concurrency (strict-concurrency) finding.
     static let concurrencyMarkers = ["sendable", "actor-isolated", "actor isolated", "data race", "concurrency",
-                                     "nonisolated", "isolated", "@mainactor", "main actor", "global actor", "sending", "task-isolated"]
+                                     "nonisolated", "isolated", "@mainactor", "main actor", "global actor", "sending", "task-isolated",
+                                     "from asynchronous contexts"]
 
     /// Warnings in the candidate's own files, split into concurrency warnings and the rest.
     static func warnings(in output: String, candidateFiles: Set<String>)

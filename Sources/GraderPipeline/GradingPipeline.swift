@@ -225,14 +225,19 @@ public struct GradingPipeline: Sendable {
                              progress: @escaping @Sendable (GradingEvent) -> Void) async throws {
         let concurrent = checks.filter(\.concurrent)
         guard !concurrent.isEmpty else { return }
-        let reached = checked.outcomes.contains { outcome in
+        let reached = checked.outcomes.filter { outcome in
             concurrent.contains { $0.id == outcome.id } && RacePass.reachedConcurrency(outcome, mapping: mapping)
         }
         let race: RacePass.Result
-        if reached {
+        if !reached.isEmpty && reached.allSatisfy({ $0.status == .timeout }) {
+            // Every one hung after reaching its concurrency (a deadlock): instrumented, it would hang again.
+            race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks",
+                                        reason: "every concurrent check hung in the checks (a deadlock?), so its concurrency could not be watched")
+        } else if !reached.isEmpty {
             progress(.racePass(checks: concurrent.count))
             race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
-                                      cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds)
+                                      cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds,
+                                      plainStatuses: Dictionary(checked.outcomes.map { ($0.id, $0.status) }, uniquingKeysWith: { a, _ in a }))
                 .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion, driver: driver,
                      plainObject: SubmissionCompiler.objectFile(in: workDirectory),
                      workDirectory: workDirectory.appendingPathComponent("race"))

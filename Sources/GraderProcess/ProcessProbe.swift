@@ -39,6 +39,19 @@ public enum ProcessProbe {
         return Reading(residentBytes: rssPages * page, cpuMicros: (utime + stime) * 1_000_000 / ticks)
     }
 
+    /// How many threads of `processID` are running or ready to run (state `R` in
+    /// `/proc/<pid>/task/<tid>/stat`); 0 when every thread waits, or the process is gone.
+    public static func runnableThreads(_ processID: Int32) -> Int {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(processID)/task") else { return 0 }
+        var runnable = 0
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "/proc/\(processID)/task/\(task)/stat", encoding: .utf8),
+                  let close = text.lastIndex(of: ")") else { continue }
+            if text[text.index(after: close)...].dropFirst().first == "R" { runnable += 1 }
+        }
+        return runnable
+    }
+
     /// Whether `processID` exists and has not begun to end: a zombie (awaiting its parent) has
     /// ended, and one the kernel marked exiting (`PF_EXITING`, set before its descriptors are
     /// closed) is on its way, though `/proc` may still show it running.

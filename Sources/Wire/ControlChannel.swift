@@ -7,23 +7,29 @@ public struct MeterReading: Sendable, Equatable, WireCodable {
     public var residentBytes: UInt64
     /// CPU time of all its threads so far, microseconds.
     public var cpuMicros: UInt64
+    /// How many of its threads the kernel has running or ready to run (`R`): none means every
+    /// thread waits (on a lock, a condition, the channel).
+    public var runnableThreads: UInt64
 
-    public init(alive: Bool, residentBytes: UInt64, cpuMicros: UInt64) {
+    public init(alive: Bool, residentBytes: UInt64, cpuMicros: UInt64, runnableThreads: UInt64 = 0) {
         self.alive = alive
         self.residentBytes = residentBytes
         self.cpuMicros = cpuMicros
+        self.runnableThreads = runnableThreads
     }
 
     public func encode(to writer: inout WireWriter) {
         writer.bool(alive)
         writer.unsigned(residentBytes)
         writer.unsigned(cpuMicros)
+        writer.unsigned(runnableThreads)
     }
 
     public init(from reader: inout WireReader) throws {
         alive = try reader.bool()
         residentBytes = try reader.unsigned()
         cpuMicros = try reader.unsigned()
+        runnableThreads = try reader.unsigned()
     }
 }
 

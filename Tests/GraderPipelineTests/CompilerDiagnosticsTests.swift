@@ -18,6 +18,14 @@ import Testing
         #expect(compiler.first?.file == "LRUCache.swift")
     }
 
+    /// A lock taken in async code (`NSLock.lock()` is unavailable there in Swift 6) is a concurrency finding.
+    @Test func aLockInAsyncCodeIsAConcurrencyWarning() {
+        let text = "/w/src/Service.swift:14:14: warning: instance method 'lock' is unavailable from asynchronous contexts; Use async-safe scoped locking instead; this is an error in the Swift 6 language mode\n"
+        let (compiler, concurrency) = CompilerDiagnostics.warnings(in: text, candidateFiles: ["Service.swift"])
+        #expect(concurrency.map(\.line) == [14])
+        #expect(compiler.isEmpty)
+    }
+
     @Test func parsesErrorsWithLocations() {
         let errors = CompilerDiagnostics.parse(output).filter { $0.severity == "error" }
         #expect(errors.map(\.file) == ["Other.swift"])

@@ -39,10 +39,28 @@ import Testing
                 "build it first: swift build (scripts/test.sh does)")
     }
 
-    @Test func challengesListsLRUCache() throws {
+    @Test func challengesListsTheThreeChallenges() throws {
         let run = try grader(["challenges"])
         #expect(run.status == 0)
+        let ids = run.stdout.split(separator: "\n").filter { !$0.hasPrefix("\t") }.map { $0.prefix(while: { $0 != "\t" }) }
+        #expect(ids == ["reserve-seat", "webhook-idempotency", "lru-cache"], "\(run.stdout)")
         #expect(run.stdout.contains("lru-cache\tLRU cache with O(1) get and put"))
+    }
+
+    /// `grader init` gives a candidate of each challenge what the README says, and the starter
+    /// compiles and runs the public checks (failing them, as a starter does).
+    @Test(arguments: [("reserve-seat", "SeatReservationService.swift", "PublicTests/RemoteSeatReservations.swift"),
+                      ("webhook-idempotency", "PaymentWebhookHandler.swift", "PublicTests/RemoteWebhookHandler.swift")])
+    func initAndTestWorkForTheServiceChallenges(challenge: String, starter: String, helper: String) throws {
+        let target = data.appendingPathComponent("candidate-\(challenge)")
+        let created = try grader(["init", challenge, target.path])
+        #expect(created.status == 0, "\(created.stderr)")
+        for file in ["README.md", starter, "rubric.json", helper] {
+            #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let test = try grader(["test", challenge, target.appendingPathComponent(starter).path])
+        #expect(test.status == 1, "\(test.stdout) \(test.stderr)")
+        #expect(test.stdout.contains("public checks passed"), "\(test.stdout)")
     }
 
     @Test func initWritesTheCandidatesFilesAndNeverOverwrites() throws {
@@ -105,8 +123,51 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.path) == ["notes.txt"])
     }
 
+    /// A failing randomised check names its seed; replaying it with that seed shows the same
+    /// failure and the same interleaving, run after run (the same seed against the same solution
+    /// gives the same sequence of service operations), and another seed shows another one.
+    @Test func replayingAFailingCheckBySeedReproducesItsInterleaving() throws {
+        let variant = EndToEnd.root.appendingPathComponent("Graders/reserve-seat/Variants/actor-read-then-write/SeatReservationService.swift")
+        let first = try grader(["replay", "reserve-seat", "many-seats-storm", variant.path, "--seed", "0x32"])
+        #expect(first.status == 1, "\(first.stderr)")
+        #expect(first.stdout.contains("✗ reserve-seat many-seats-storm fail under seed 0x32"), "\(first.stdout)")
+        #expect(first.stdout.contains("seed 0x32 (replay this check with --seed 0x32)"), "\(first.stdout)")
+        #expect(first.stdout.contains("interleaving on"), "\(first.stdout)")
+        func withoutTimings(_ text: String) -> String {
+            text.replacingOccurrences(of: #"\(\d+ ms\)"#, with: "", options: .regularExpression)
+        }
+        for _ in 0..<2 {
+            let again = try grader(["replay", "reserve-seat", "many-seats-storm", variant.path, "--seed", "50"])
+            let decimal = try grader(["replay", "reserve-seat", "many-seats-storm", variant.path, "--seed", "0x32"])
+            #expect(withoutTimings(decimal.stdout) == withoutTimings(first.stdout))
+            #expect(withoutTimings(again.stdout) == withoutTimings(first.stdout), "--seed 50 is 0x32")
+        }
+        let other = try grader(["replay", "reserve-seat", "many-seats-storm", variant.path, "--seed", "0x99"])
+        #expect(other.status == 1)
+        #expect(withoutTimings(other.stdout).replacingOccurrences(of: "0x99", with: "0x32") != withoutTimings(first.stdout),
+                "another seed gave the same interleaving")
+
+        // A stored submission is replayed by its id; the reference passes under the same seed.
+        let reference = EndToEnd.root.appendingPathComponent("Graders/webhook-idempotency/Reference/PaymentWebhookHandler.swift")
+        let graded = try grader(["grade", "webhook-idempotency", reference.path, "--format", "json"])
+        let id = try #require(graded.stderr.components(separatedBy: "stored submission ").last?.prefix(while: { !$0.isNewline }))
+        let replay = try grader(["replay", String(id), "concurrent-duplicates", "--seed", "0x7"])
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
+        #expect(replay.stdout.contains("✓ webhook-idempotency concurrent-duplicates pass under seed 0x7"), "\(replay.stdout)")
+        for (arguments, message) in [
+            (["replay", String(id), "race-free"], "is the race pass"),
+            (["replay", String(id), "no-such-check"], "has no check \"no-such-check\""),
+            (["replay", String(id), "concurrent-duplicates", "--seed", "0xZZ"], "is not a number"),
+            (["replay", "sub_0000000000000000000000", "concurrent-duplicates"], "no submission"),
+        ] {
+            let refused = try grader(arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
+    }
+
     @Test func everySubcommandHasHelp() throws {
-        for command in ["challenges", "init", "test", "grade", "report"] {
+        for command in ["challenges", "init", "test", "grade", "report", "replay"] {
             let run = try grader([command, "--help"])
             #expect(run.status == 0)
             #expect(run.stdout.contains("USAGE: grader \(command)"))

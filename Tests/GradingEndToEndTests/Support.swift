@@ -3,6 +3,7 @@ import GraderModel
 import GraderPipeline
 import GraderProcess
 import GraderStore
+import Testing
 
 /// The real project, graded for real: one data folder for the whole run (the check module is built once).
 enum EndToEnd {
@@ -27,32 +28,75 @@ enum EndToEnd {
                                runner: try SandboxedProcessRunner.located(), trustedRunner: trusted)
     }
 
-    static func grade(_ file: URL, candidate: String) async throws -> GradingReport {
+    static func grade(_ file: URL, challenge: String = "lru-cache", candidate: String) async throws -> GradingReport {
         let pipeline = try await pipeline()
         let submission = try pipeline.submit(
-            challenge: "lru-cache", candidate: candidate,
+            challenge: challenge, candidate: candidate,
             files: [SubmittedFile(name: file.lastPathComponent, content: try Data(contentsOf: file))])
         return try await pipeline.grade(submission)
     }
 
-    static var variantsDirectory: URL { root.appendingPathComponent("Graders/lru-cache/Variants") }
-    static var alternativesDirectory: URL { root.appendingPathComponent("Graders/lru-cache/Alternatives") }
-
-    /// The correct alternative solutions present on disk.
-    static let alternativeNames: [String] = {
-        ((try? FileManager.default.contentsOfDirectory(atPath: alternativesDirectory.path)) ?? []).sorted()
-    }()
-
-    /// The variant folders present on disk.
-    static let variantNames: [String] = {
-        ((try? FileManager.default.contentsOfDirectory(atPath: variantsDirectory.path)) ?? []).sorted()
-    }()
+    static func grade(_ solution: Solution) async throws -> GradingReport {
+        try await grade(solution.file, challenge: solution.challenge, candidate: solution.name)
+    }
 
     /// The `grader` executable built next to the test bundle.
     static var graderExecutable: URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("grader")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
         return root.appendingPathComponent(".build/debug/grader")
+    }
+}
+
+/// A solution on disk that the end-to-end tests grade: a challenge's reference, one of its correct
+/// alternatives (`Graders/<id>/Alternatives/<name>/`) or one of its known-bad variants
+/// (`Graders/<id>/Variants/<name>/`, with `expected.json`).
+struct Solution: Sendable, CustomTestStringConvertible {
+    enum Kind: String, Sendable { case reference, alternative, variant }
+
+    let challenge: String
+    let kind: Kind
+    let name: String
+    let folder: URL
+
+    /// The folder's one Swift file.
+    var file: URL {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let swift = names.filter { $0.hasSuffix(".swift") }.sorted()
+        return folder.appendingPathComponent(swift.first ?? "missing.swift")
+    }
+
+    var testDescription: String { "\(challenge) \(kind.rawValue) \(name)" }
+
+    /// The challenges graded end to end.
+    static let challenges = ["lru-cache", "reserve-seat", "webhook-idempotency"]
+
+    static func graders(_ challenge: String) -> URL { EndToEnd.root.appendingPathComponent("Graders/\(challenge)") }
+
+    static let references: [Solution] = challenges.map {
+        Solution(challenge: $0, kind: .reference, name: "reference", folder: graders($0).appendingPathComponent("Reference"))
+    }
+
+    static let alternatives: [Solution] = challenges.flatMap { challenge in
+        folders(graders(challenge).appendingPathComponent("Alternatives")).map {
+            Solution(challenge: challenge, kind: .alternative, name: $0.lastPathComponent, folder: $0)
+        }
+    }
+
+    static let variants: [Solution] = challenges.flatMap { challenge in
+        folders(graders(challenge).appendingPathComponent("Variants")).map {
+            Solution(challenge: challenge, kind: .variant, name: $0.lastPathComponent, folder: $0)
+        }
+    }
+
+    static func names(_ kind: Kind, of challenge: String) -> Set<String> {
+        Set((kind == .variant ? variants : alternatives).filter { $0.challenge == challenge }.map(\.name))
+    }
+
+    private static func folders(_ directory: URL) -> [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+            .map { directory.appendingPathComponent($0) }
+            .filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
     }
 }
 

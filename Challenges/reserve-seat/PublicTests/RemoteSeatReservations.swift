@@ -63,7 +63,7 @@ public final class RemoteSeatReservationService: Sendable {
         }
         return ReservationRound(
             requests: requests, answers: all, startedAtFirstFinish: startedAtFirstFinish,
-            maximumWaiting: await timeline.maximumWaiting, makespan: await timeline.now,
+            maximumWaiting: await timeline.maximumWaiting, makespan: await timeline.elapsed,
             longestChain: simulator.longestChain, settledCompletions: await timeline.settledCompletions,
             calls: simulator.calls - callsBefore)
     }
@@ -116,9 +116,10 @@ public struct ReservationRound: Sendable {
 
     /// "1000 reservations, 2,998 store calls, at most 1000 in flight at once, 41 ms virtual".
     public var summary: String {
-        "\(requests.count) reservations, \(calls) store calls, at most \(maximumWaiting) in flight at once, "
-            + "\(startedAtFirstFinish) started before the first finished, \(makespan.wholeMilliseconds) ms of virtual time"
-            + (settledCompletions > 0 ? ", \(settledCompletions) calls completed after the subject went quiet" : "")
+        counted(requests.count, "reservation") + ", " + counted(calls, "store call")
+            + ", at most \(maximumWaiting) in flight at once, \(startedAtFirstFinish) started before the first finished, "
+            + "\(makespan.wholeMilliseconds) ms of virtual time"
+            + (settledCompletions > 0 ? ", " + counted(settledCompletions, "call") + " completed after the subject went quiet" : "")
     }
 }
 

@@ -68,7 +68,7 @@ public struct ReservationJudge: Sendable {
             let attempts = round.requests.filter { $0.seatId == seat }.count
             found.insert(Violation(
                 message: "\(Set(winners.map(\.user)).count) of \(attempts) concurrent reservations succeeded for seat \(seat); expected exactly 1",
-                seat: seat, callers: Set(winners.map(\.caller))), at: 0)
+                seat: seat, callers: Set(winners.prefix(3).map(\.caller))), at: 0)
         }
         for seat in Set(round.requests.map(\.seatId)).sorted() {
             let history = simulator.holderHistory(store: store, seat)
@@ -94,9 +94,10 @@ public struct ReservationJudge: Sendable {
         context.note("faults: \(simulator.faults.plan)")
         context.note("round: \(round.summary)")
         if violations.count > 1 { context.note("\(violations.count) rules broken in all; the first:") }
-        context.note("interleaving on \(first.seat) of the users involved:")
+        context.note("interleaving on \(first.seat) of the users involved" + (first.callers.count == 3 ? " (the first three)" : "") + ":")
         for line in simulator.interleaving(seats: [first.seat], callers: first.callers, limit: 28) { context.note("  " + line) }
-        throw CheckFailure("\(what): \(first.message)" + (violations.count > 1 ? " (and \(violations.count - 1) more)" : ""))
+        throw CheckFailure("\(what): \(first.message)"
+            + (violations.count > 1 ? " (and \(counted(violations.count - 1, "more broken rule"))" : ""))
     }
 }
 

@@ -7,15 +7,16 @@ import Wire
 /// `SeatStore` calls reach it over the channel. Its tables are the record of who holds which seat,
 /// which the candidate's code cannot touch.
 ///
-/// Each call completes on a ``VirtualTimeline`` after a latency chosen from the seed and the call
-/// (its caller and that caller's call number), and may fail as the ``FaultPlan`` says; every
-/// completed call is logged, so a failing check can show the interleaving that broke a rule.
+/// Each call completes on the ``ServiceSimulation``'s virtual timeline after a latency chosen from
+/// the seed and the call (its caller and that caller's call number), and may fail as the
+/// ``FaultPlan`` says; every completed call is logged, so a failing check can show the
+/// interleaving that broke a rule.
 public final class SeatStoreSimulator: ServiceHandler {
-    public let seed: UInt64
-    /// The virtual latency of a call: uniform in this range (milliseconds).
-    public let latencyMilliseconds: ClosedRange<Int>
-    public let faults: FaultInjector
+    public let simulation: ServiceSimulation
     private let state = Mutex(State())
+
+    public var seed: UInt64 { simulation.seed }
+    public var faults: FaultInjector { simulation.faults }
 
     /// One completed store call, or one reservation's end.
     public struct Event: Sendable, CustomStringConvertible {
@@ -83,23 +84,17 @@ public final class SeatStoreSimulator: ServiceHandler {
     private struct State {
         var tables: [Int: Table] = [:]
         var nextStore = 1
-        var callNumbers: [Int: Int] = [:]
-        var chains: [Int: Duration] = [:]
         var events: [Event] = []
-        var timeline = VirtualTimeline(participants: 1)
         /// The seat and user of each caller of the current round.
         var requested: [Int: (seat: String, user: String)] = [:]
         var answers: [Int: ReservationAnswer] = [:]
-        var calls = 0
     }
 
     /// Largest number of events kept (the checks' rounds stay far below it).
     static let maximumEvents = 200_000
 
-    public init(seed: UInt64, latencyMilliseconds: ClosedRange<Int> = 1...10, faults: FaultPlan = .none) {
-        self.seed = seed
-        self.latencyMilliseconds = latencyMilliseconds
-        self.faults = FaultInjector(plan: faults, seed: seed)
+    public init(seed: UInt64, latencyMilliseconds: ClosedRange<Int> = 1...10, faults: FaultPlan = .healthy) {
+        simulation = ServiceSimulation(seed: seed, latencyMilliseconds: latencyMilliseconds, faults: faults)
     }
 
     /// Adds a store holding `seats` (free, version 0) or the rows given; returns its id.
@@ -130,12 +125,10 @@ public final class SeatStoreSimulator: ServiceHandler {
     /// Starts a round of `callers` concurrent reservations: a fresh timeline (virtual time 0) on
     /// which they are the participants.
     func beginRound(_ requests: [ReservationRequest]) -> VirtualTimeline {
-        let timeline = VirtualTimeline(participants: requests.count)
+        let timeline = simulation.beginRound(participants: requests.count)
         state.withLock { state in
-            state.timeline = timeline
             state.requested = Dictionary(requests.map { ($0.caller, ($0.seatId, $0.userId)) }, uniquingKeysWith: { first, _ in first })
             state.answers = [:]
-            state.chains = [:]
         }
         return timeline
     }
@@ -144,13 +137,13 @@ public final class SeatStoreSimulator: ServiceHandler {
     var reportedAnswers: [Int: ReservationAnswer] { state.withLock { $0.answers } }
 
     /// Each caller's own path through the round: the sum of its calls' latencies.
-    var longestChain: Duration { state.withLock { $0.chains.values.max() ?? .zero } }
+    var longestChain: Duration { simulation.longestChain }
 
     /// Every completed call and finished reservation so far, in virtual-time order.
     public var events: [Event] { state.withLock { $0.events } }
 
     /// Store calls completed so far.
-    public var calls: Int { state.withLock { $0.calls } }
+    public var calls: Int { simulation.calls }
 
     /// The events on `seats` by `callers` (all callers when nil), at most `limit` of them, as lines.
     public func interleaving(seats: Set<String>, callers: Set<Int>? = nil, limit: Int = 30) -> [String] {
@@ -162,7 +155,7 @@ public final class SeatStoreSimulator: ServiceHandler {
     // MARK: ServiceHandler
 
     public func handle(_ call: ServiceCall) async throws -> [UInt8] {
-        if call.service == ReserveSeatUsersService.name { return try finish(call) }
+        if call.service == ReserveSeatUsersService.name { return try await finish(call) }
         var body = WireReader(call.body)
         let store: Int, caller: Int, seatId: String, holder: String?, expectedVersion: Int
         let operation: SeatStoreWire.Operation
@@ -178,22 +171,11 @@ public final class SeatStoreSimulator: ServiceHandler {
         } catch let error as WireError {
             throw CheckFailure("a malformed seat store call: \(error.message)")
         }
-        let (timeline, number, known) = state.withLock { state -> (VirtualTimeline, Int, Bool) in
-            let number = state.callNumbers[caller, default: 0]
-            state.callNumbers[caller] = number + 1
-            return (state.timeline, number, state.tables[store] != nil)
-        }
-        guard known else { throw CheckFailure("a call to seat store \(store), which does not exist") }
-        let key = "\(caller) #\(number)"
-        var random = SeededGenerator(seed: seed, name: "latency " + key)
-        let span = latencyMilliseconds.upperBound - latencyMilliseconds.lowerBound + 1
-        let latency = Duration.milliseconds(latencyMilliseconds.lowerBound + Int(random.next() % UInt64(span)))
-        let at = await timeline.complete(after: latency, key: key)
-        let fault = faults.decide(key: key, caller: caller, number: number, at: at, writes: operation != .read)
+        guard state.withLock({ $0.tables[store] != nil }) else { throw CheckFailure("a call to seat store \(store), which does not exist") }
+        let turn = await simulation.turn(caller: caller, operation: "\(operation)", writes: operation != .read)
+        let at = turn.at, fault = turn.fault
         var reply = WireWriter()
         state.withLock { state in
-            state.calls += 1
-            state.chains[caller, default: .zero] += latency
             var table = state.tables[store]!
             let kind: Event.Kind
             switch operation {
@@ -234,13 +216,13 @@ public final class SeatStoreSimulator: ServiceHandler {
                 state.events.append(Event(at: at, caller: caller, user: user, store: store, seatId: seatId, kind: kind, fault: fault))
             }
         }
-        await timeline.done()
+        await turn.done()
         if fault != .none { reply.byte(SeatStoreWire.timedOut) }
         return reply.bytes
     }
 
     /// A reservation of the current round ended: record its answer; the caller takes no more turns.
-    private func finish(_ call: ServiceCall) throws -> [UInt8] {
+    private func finish(_ call: ServiceCall) async throws -> [UInt8] {
         var body = WireReader(call.body)
         let caller: Int, answer: ReservationAnswer
         do {
@@ -250,22 +232,20 @@ public final class SeatStoreSimulator: ServiceHandler {
         } catch let error as WireError {
             throw CheckFailure("a malformed reservation report: \(error.message)")
         }
-        let round: (VirtualTimeline, (seat: String, user: String))? = state.withLock { state in
+        let requested: (seat: String, user: String)? = state.withLock { state in
             guard let requested = state.requested[caller], state.answers[caller] == nil else { return nil }
             state.answers[caller] = answer
-            return (state.timeline, requested)
+            return requested
         }
-        guard let (timeline, requested) = round else { throw CheckFailure("a report for reservation \(caller), which is not running") }
-        Task {
-            let at = await timeline.now
-            state.withLock { state in
-                if state.events.count < Self.maximumEvents {
-                    state.events.append(Event(at: at, caller: caller, user: requested.user, store: 0, seatId: requested.seat,
-                                              kind: .finished(answer), fault: .none))
-                }
+        guard let requested else { throw CheckFailure("a report for reservation \(caller), which is not running") }
+        let at = await simulation.timeline.now
+        state.withLock { state in
+            if state.events.count < Self.maximumEvents {
+                state.events.append(Event(at: at, caller: caller, user: requested.user, store: 0, seatId: requested.seat,
+                                          kind: .finished(answer), fault: .none))
             }
-            await timeline.participantFinished()
         }
+        simulation.finish(caller: caller)
         return []
     }
 }

@@ -22,8 +22,10 @@ public final class DatabaseSimulator: ServiceHandler {
         public var who: String
         public var what: String
         public var paymentId: String?
+        /// A change of the database's fault plan: shown in every payment's interleaving.
+        public var marksPlan = false
 
-        public var description: String { "t=\(at.wholeMilliseconds)ms \(who): \(what)" }
+        public var description: String { marksPlan ? "t=\(at.wholeMilliseconds)ms — from here the database: \(what)" : "t=\(at.wholeMilliseconds)ms \(who): \(what)" }
     }
 
     struct Tables {
@@ -41,6 +43,8 @@ public final class DatabaseSimulator: ServiceHandler {
         var answers: [Int: WebhookAnswer] = [:]
         /// Callers of the current round, and what each runs.
         var running: [Int: (who: String, paymentId: String?)] = [:]
+        /// Every payment delivered so far (to tell which payment a query's call is about).
+        var payments: Set<String> = []
         var ended: Set<Int> = []
     }
 
@@ -80,9 +84,15 @@ public final class DatabaseSimulator: ServiceHandler {
 
     /// Starts a round of `callers` (each named for the evidence), with a new fault plan if given.
     func beginRound(_ callers: [(caller: Int, who: String, paymentId: String?)], faults: FaultPlan? = nil) -> VirtualTimeline {
+        let plansBefore = simulation.plans.map(\.plan.description)
         let timeline = simulation.beginRound(participants: callers.count, faults: faults)
+        let plans = simulation.plans
         state.withLock { state in
+            if plans.map(\.plan.description) != plansBefore || state.events.isEmpty, let last = plans.last {
+                state.events.append(Event(at: last.start, caller: -1, who: "", what: "\(last.plan)", paymentId: nil, marksPlan: true))
+            }
             state.running = Dictionary(callers.map { ($0.caller, ($0.who, $0.paymentId)) }, uniquingKeysWith: { first, _ in first })
+            state.payments.formUnion(callers.compactMap(\.paymentId))
             state.ended = []
             state.answers = [:]
         }
@@ -92,23 +102,30 @@ public final class DatabaseSimulator: ServiceHandler {
     /// What each delivery of the current round reported as it finished.
     var reportedAnswers: [Int: WebhookAnswer] { state.withLock { $0.answers } }
 
-    /// Adds a line to the log (the checks note outcomes here, in order with the calls).
-    func log(caller: Int, _ what: String, at: Duration) {
+    /// Adds a line to the log, under the payment the caller works on, or else the one the call
+    /// names (`about`: a row's or a query's payment, or a key containing a payment's id).
+    func log(caller: Int, _ what: String, at: Duration, about: String? = nil) {
         state.withLock { state in
             guard state.events.count < Self.maximumEvents else { return }
             let running = state.running[caller]
-            state.events.append(Event(at: at, caller: caller, who: running?.who ?? "caller \(caller)", what: what, paymentId: running?.paymentId))
+            var payment = running?.paymentId
+            if payment == nil, let about {
+                payment = state.payments.contains(about) ? about
+                    : state.payments.filter { about.contains($0) }.max { $0.count < $1.count }
+            }
+            state.events.append(Event(at: at, caller: caller, who: running?.who ?? "caller \(caller)", what: what, paymentId: payment))
         }
     }
 
     /// Every event so far.
     public var events: [Event] { state.withLock { $0.events } }
 
-    /// The events of deliveries of `paymentId`, at most `limit`, as lines.
+    /// The events about `paymentId` (its deliveries' calls and sleeps, and calls of queries that
+    /// name it), with the fault plan in force marked where it changed, at most `limit`, as lines.
     public func interleaving(paymentId: String, limit: Int = 28) -> [String] {
-        let relevant = events.filter { $0.paymentId == paymentId }
-        guard relevant.count > limit else { return relevant.map(\.description) }
-        return relevant.prefix(limit - 1).map(\.description) + ["… and \(relevant.count - limit + 1) more"]
+        let lines = events.filter { $0.paymentId == paymentId || $0.marksPlan }.map(\.description)
+        guard lines.count > limit else { return lines }
+        return lines.prefix(limit - 1) + ["… and \(lines.count - limit + 1) more"]
     }
 
     // MARK: ServiceHandler
@@ -221,7 +238,7 @@ public final class DatabaseSimulator: ServiceHandler {
         case .afterEffect: what += " → DatabaseUnavailable (applied)"
         }
         state.withLock { $0.databaseCalls[caller, default: 0] += 1 }
-        log(caller: caller, what, at: turn.at)
+        log(caller: caller, what, at: turn.at, about: subscription?.paymentId ?? text)
         await turn.done()
         if turn.fault != .none { reply.byte(SubscriptionWire.unavailable) }
         return reply.bytes

@@ -61,7 +61,7 @@ public final class RemoteWebhookHandler: Sendable {
             throw SubjectError.malformed("the answer to \(what): \(error.message)")
         }
         guard outcomes.count == deliveries.count else { throw SubjectError.malformed("\(outcomes.count) outcomes of \(deliveries.count) deliveries") }
-        let now = await timeline.now
+        let now = await timeline.elapsed
         // Each outcome was also reported the moment it was known; the two must agree.
         let reported = simulator.reportedAnswers
         for (delivery, outcome) in zip(deliveries, outcomes) where reported[delivery.caller] != outcome {
@@ -137,9 +137,10 @@ public struct DeliveryRound: Sendable {
     public var overlapped: Bool { maximumWaiting >= 2 || startedAtFirstFinish >= 2 }
 
     public var summary: String {
-        "\(deliveries.count) deliveries, \(calls) database calls and sleeps, at most \(maximumWaiting) in flight at once, "
-            + "\(startedAtFirstFinish) started before the first finished, \(makespan.wholeMilliseconds) ms of virtual time"
-            + (settledCompletions > 0 ? ", \(settledCompletions) calls completed after the subject went quiet" : "")
+        counted(deliveries.count, "delivery", "deliveries") + ", " + counted(calls, "database call or sleep", "database calls and sleeps")
+            + ", at most \(maximumWaiting) in flight at once, \(startedAtFirstFinish) started before the first finished, "
+            + "\(makespan.wholeMilliseconds) ms of virtual time"
+            + (settledCompletions > 0 ? ", " + counted(settledCompletions, "call") + " completed after the subject went quiet" : "")
     }
 }
 

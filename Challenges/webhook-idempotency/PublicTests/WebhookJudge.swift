@@ -8,6 +8,8 @@ import Synchronization
 public final class WebhookJudge: Sendable {
     public let handler: RemoteWebhookHandler
     private let subscribed = Mutex<Set<String>>([])
+    /// Success deliveries judged so far, per payment (every round).
+    private let successDeliveries = Mutex<[String: Int]>([:])
 
     public init(handler: RemoteWebhookHandler) { self.handler = handler }
 
@@ -27,8 +29,13 @@ public final class WebhookJudge: Sendable {
     /// The violations in `round`, a round without database faults: every success delivery of a
     /// payment ends with exactly one subscription for it, created by exactly one delivery (none if
     /// it existed before), the others `.duplicate`; `failed` and `pending` are `.ignored`.
-    public func violations(in round: DeliveryRound, allowDeadLetters: Bool = false) -> [Violation] {
+    /// `deadLetters` says why a dead letter breaks the rules in this round (nil: it does not).
+    public func violations(in round: DeliveryRound, deadLetters: String? = "the database did not fail") -> [Violation] {
         var found: [Violation] = []
+        successDeliveries.withLock { counts in
+            for delivery in round.deliveries where delivery.webhook.status == .success { counts[delivery.webhook.paymentId, default: 0] += 1 }
+        }
+        let delivered = successDeliveries.withLock { $0 }
         var created: [String: [(WebhookDelivery, Subscription)]] = [:]
         let before = subscribed.withLock { $0 }
         for (delivery, outcome) in zip(round.deliveries, round.outcomes) {
@@ -42,7 +49,9 @@ public final class WebhookJudge: Sendable {
                     broken("\(name) answered .created with a subscription for payment \(subscription.paymentId), user \(subscription.userId), amount \(subscription.amount); expected the webhook's payment \(webhook.paymentId), user \(webhook.userId), amount \(webhook.amount)")
                 }
             case (.success, .duplicate): break
-            case (.success, .deadLettered) where allowDeadLetters: break
+            case (.success, .deadLettered) where deadLetters == nil: break
+            case (.success, .deadLettered):
+                broken("\(name) answered .deadLettered, but \(deadLetters ?? "")")
             case (.success, let other):
                 broken("\(name) answered \(other); a success webhook answers .created or .duplicate")
             case (_, .ignored): break
@@ -57,11 +66,12 @@ public final class WebhookJudge: Sendable {
             let deadLettered = zip(round.deliveries, round.outcomes).contains { $0.0.webhook.paymentId == payment && $0.1 == .deadLettered }
             let creators = created[payment] ?? []
             let shouldExist = before.contains(payment) || (!successes.isEmpty && !deadLettered)
+            let total = delivered[payment] ?? successes.count
             if rows.count > 1 {
-                found.insert(Violation(message: "payment \(payment) has \(rows.count) subscriptions in the database after \(successes.count) success deliver\(successes.count == 1 ? "y" : "ies"); expected exactly 1",
+                found.insert(Violation(message: "payment \(payment) has \(rows.count) subscriptions in the database after \(total) success deliver\(total == 1 ? "y" : "ies"); expected exactly 1",
                                        paymentId: payment, duplicateEffect: true), at: 0)
             } else if shouldExist && rows.isEmpty {
-                found.append(Violation(message: "payment \(payment) has no subscription in the database after \(successes.count) success deliver\(successes.count == 1 ? "y" : "ies")" + (creators.isEmpty ? "" : ", although a delivery answered .created"),
+                found.append(Violation(message: "payment \(payment) has no subscription in the database after \(total) success deliver\(total == 1 ? "y" : "ies")" + (creators.isEmpty ? "" : ", although a delivery answered .created"),
                                        paymentId: payment))
             } else if successes.isEmpty && !before.contains(payment) && !rows.isEmpty {
                 found.append(Violation(message: "payment \(payment) has a subscription although it was never delivered as success", paymentId: payment))
@@ -86,19 +96,26 @@ public final class WebhookJudge: Sendable {
 
     /// Fails the check if a rule broke: the first violation's message, and as evidence the seed,
     /// the fault plan and the interleaving of that payment's deliveries, in virtual-time order.
-    public func require(_ round: DeliveryRound, _ context: CheckContext, what: String, allowDeadLetters: Bool = false) throws {
-        let violations = violations(in: round, allowDeadLetters: allowDeadLetters)
+    public func require(_ round: DeliveryRound, _ context: CheckContext, what: String,
+                        deadLetters: String? = "the database did not fail") throws {
+        let violations = violations(in: round, deadLetters: deadLetters)
         guard let first = violations.first else { return }
         if first.duplicateEffect, context.phase != "concurrent" { context.enterPhase(Self.duplicateEffectPhase) }
         explain(context, paymentId: first.paymentId, round: round)
         if violations.count > 1 { context.note("\(violations.count) rules broken in all") }
-        throw CheckFailure("\(what): \(first.message)" + (violations.count > 1 ? " (and \(violations.count - 1) more)" : ""))
+        throw CheckFailure("\(what): \(first.message)"
+            + (violations.count > 1 ? " (and \(counted(violations.count - 1, "more broken rule"))" : ""))
     }
 
     /// Notes the seed, the faults, the round and the interleaving of `paymentId`'s deliveries.
     public func explain(_ context: CheckContext, paymentId: String, round: DeliveryRound? = nil) {
         context.note("seed \(hex(simulator.seed)) (replay this check with --seed \(hex(simulator.seed)))")
-        context.note("faults: \(simulator.simulation.faults.plan)")
+        let plans = simulator.simulation.plans
+        if plans.count > 1 {
+            context.note("database faults: " + plans.map { "from t=\($0.start.wholeMilliseconds)ms \($0.plan)" }.joined(separator: "; then "))
+        } else {
+            context.note("database faults: \(simulator.simulation.faults.plan)")
+        }
         if let round { context.note("round: \(round.summary)") }
         context.note("interleaving of payment \(paymentId)'s deliveries:")
         for line in simulator.interleaving(paymentId: paymentId) { context.note("  " + line) }

@@ -80,8 +80,10 @@ public enum ReserveSeatConcurrencyChecks {
 func rehearse(_ service: RemoteSeatReservationService, simulator: SeatStoreSimulator, store: Int, seat: String,
               _ context: CheckContext) async throws {
     let answer = try await service.reserve(seat, for: "rehearsal", caller: 0)
-    try requireEqual(answer, .reserved(seatId: seat, userId: "rehearsal"), "a single user reserving the free seat \(seat) (before the concurrent phase)")
-    try require(simulator.row(store: store, seat)?.holder == "rehearsal", "a single user was told they have \(seat), but the store does not record them")
+    try requireEqual(answer, .reserved(seatId: seat, userId: "rehearsal"),
+                     "a single user reserving the free seat \(seat), before the check's own scenario (which did not run)")
+    try require(simulator.row(store: store, seat)?.holder == "rehearsal",
+                "a single user was told they have \(seat), but the store does not record them; the check's own scenario did not run")
 }
 
 /// A user alone on a clean store of its own (no faults), before a check's faulted part: a

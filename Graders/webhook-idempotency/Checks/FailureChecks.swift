@@ -16,9 +16,8 @@ public enum WebhookFailureChecks {
                 let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_h", key: "evt_h1"))], faults: plan)
                 if !round.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_h", round: round) }
                 try require(round.outcomes[0].isCreated,
-                            "a success webhook whose first database call failed once (a transient failure; maxAttempts 5) answered \(round.outcomes[0]); expected .created after a retry")
-                try judge.require(round, context, what: "one transient database failure")
-                try require(!simulator.sleeps(of: 0).isEmpty, "the handler retried without sleeping through the sleeper first")
+                            "a success webhook whose first database call failed once (a transient failure; maxAttempts 5) answered \(round.outcomes[0]) after \(simulator.databaseCalls(of: 0)) database call(s); expected .created after a retry")
+                try judge.require(round, context, what: "one transient database failure", deadLetters: "only one database call failed")
             },
             Check("insert-fails-after-write") { context in
                 try await rehearse(context)
@@ -31,10 +30,13 @@ public enum WebhookFailureChecks {
                 if rows.count > 1 { context.enterPhase(WebhookJudge.duplicateEffectPhase) }
                 try require(rows.count == 1,
                             "the first insertSubscription wrote its row and then threw DatabaseUnavailable; after the retries pay_i has \(rows.count) subscriptions; expected exactly 1 (look before inserting again)")
-                _ = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_i", key: "evt_i2"))], faults: .healthy)
+                _ = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_i", key: "evt_i1"))], faults: .healthy)
                 rows = simulator.rows(handler.database, paymentId: "pay_i")
-                if rows.count > 1 { context.enterPhase(WebhookJudge.duplicateEffectPhase) }
-                try require(rows.count == 1, "after a redelivery pay_i has \(rows.count) subscriptions; expected exactly 1")
+                if rows.count > 1 {
+                    judge.explain(context, paymentId: "pay_i")
+                    context.enterPhase(WebhookJudge.duplicateEffectPhase)
+                }
+                try require(rows.count == 1, "after a redelivery of the same event pay_i has \(rows.count) subscriptions; expected exactly 1")
             },
             Check("insert-fails-after-write-answers-created") { context in
                 try await rehearse(context)
@@ -58,8 +60,9 @@ public enum WebhookFailureChecks {
                     round = try await handler.deliverAll(deliveries, faults: FaultPlan(down: true))
                 } catch let error as SubjectError {
                     if case .timedOut = error {
-                        context.note("sleeps of delivery 0 so far: \(simulator.sleeps(of: 0).count), database calls: \(simulator.databaseCalls(of: 0))")
-                        throw CheckTimeout("8 deliveries against a database that is down (maxAttempts \(maxAttempts)) never ended: is the retry bounded?")
+                        let calls = simulator.databaseCalls(of: 0), sleeps = simulator.sleeps(of: 0).count
+                        context.note("delivery 0 (pay_k0) had made \(calls) database calls and slept \(sleeps) times when the time ran out")
+                        throw CheckTimeout("8 deliveries against a database that is down (maxAttempts \(maxAttempts)); by then pay_k0 had made \(calls) database calls and slept \(sleeps) times: the retries are not bounded by maxAttempts")
                     }
                     throw error
                 }
@@ -86,15 +89,17 @@ public enum WebhookFailureChecks {
             Check("recovers-after-outage") { context in
                 try await rehearse(context)
                 context.enterPhase("faulted")
-                let (_, handler, judge) = try await setUp(context, seed: 0x55, maxAttempts: 8)
+                let (simulator, handler, judge) = try await setUp(context, seed: 0x55, maxAttempts: 8)
                 let plan = FaultPlan(outages: [.zero ..< .seconds(1)])
                 let deliveries = (0..<5).map { WebhookDelivery(caller: $0, webhook: webhook("pay_l\($0)", key: "evt_l\($0)")) }
                 let round = try await handler.deliverAll(deliveries, faults: plan)
-                try judge.require(round, context, what: "5 payments during a 1-second database outage (maxAttempts 8, so backoff outlasts it)")
                 for (delivery, outcome) in zip(deliveries, round.outcomes) where !outcome.isCreated {
                     judge.explain(context, paymentId: delivery.webhook.paymentId, round: round)
-                    throw CheckFailure("\(delivery.webhook.paymentId) answered \(outcome) after a 1-second outage with maxAttempts 8; the README's backoff waits past it (≥ 1.55 s before the 6th attempt), expected .created")
+                    let slept = simulator.sleeps(of: delivery.caller).map(DatabaseSimulator.format).joined(separator: ", ")
+                    throw CheckFailure("\(delivery.webhook.paymentId) answered \(outcome) after a 1-second database outage with maxAttempts 8, having slept [\(slept)]; the README's backoff waits past the outage (at least 1.55 s before the 6th attempt): expected .created")
                 }
+                try judge.require(round, context, what: "5 payments during a 1-second database outage (maxAttempts 8, so backoff outlasts it)",
+                                  deadLetters: "the outage ended after 1 s and the README's backoff waits past it")
             },
             Check("dead-letter-then-redelivery") { context in
                 try await rehearse(context)
@@ -104,11 +109,13 @@ public enum WebhookFailureChecks {
                 try requireEqual(try await handler.deliver(hook, caller: 0, faults: FaultPlan(down: true)), .deadLettered,
                                  "pay_m delivered while the database is down (maxAttempts 3)")
                 try requireEqual(try await handler.deadLetters(), [hook], "deadLetters() after pay_m was dead-lettered")
-                let redelivered = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_m", key: "evt_m2"))], faults: .healthy)
-                try judge.require(redelivered, context, what: "pay_m redelivered once the database is back")
+                let redelivered = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_m", key: "evt_m1"))], faults: .healthy)
+                if !redelivered.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_m", round: redelivered) }
                 try require(redelivered.outcomes[0].isCreated, "pay_m redelivered once the database is back answered \(redelivered.outcomes[0]); expected .created (nothing was created before)")
+                try judge.require(redelivered, context, what: "pay_m redelivered once the database is back")
                 let replayed = try await handler.replayDeadLetters(faults: .healthy)
-                try requireEqual(replayed, [.duplicate], "replayDeadLetters() after pay_m's redelivery created its subscription")
+                if replayed != [.duplicate] { judge.explain(context, paymentId: "pay_m") }
+                try require(replayed == [.duplicate], "replayDeadLetters() after pay_m's redelivery created its subscription answered [\(replayed.map(\.description).joined(separator: ", "))]; expected [.duplicate]")
                 let rows = simulator.rows(handler.database, paymentId: "pay_m").count
                 try require(rows == 1, "pay_m has \(rows) subscriptions after its redelivery and the replay; expected exactly 1")
                 try requireEqual(try await handler.deadLetters(), [], "deadLetters() after the replay handled the dead letter")
@@ -124,15 +131,16 @@ public enum WebhookFailureChecks {
                 }
                 try requireEqual(try await handler.deadLetters(), hooks, "deadLetters() after two dead letters (oldest first)")
                 let replayed = try await handler.replayDeadLetters(faults: .healthy)
+                if !(replayed.count == 2 && replayed.allSatisfy(\.isCreated)) { judge.explain(context, paymentId: "pay_n1") }
                 try require(replayed.count == 2 && replayed.allSatisfy(\.isCreated),
-                            "replayDeadLetters() once the database is back answered \(replayed.map(\.description)); expected two .created")
+                            "replayDeadLetters() once the database is back answered [\(replayed.map(\.description).joined(separator: ", "))]; expected two .created (nothing had been created for them)")
                 for hook in hooks {
                     let rows = simulator.rows(handler.database, paymentId: hook.paymentId).count
                     try require(rows == 1, "\(hook.paymentId) has \(rows) subscriptions after the replay; expected exactly 1")
                     judge.noteSubscribed(hook.paymentId)
                 }
                 try requireEqual(try await handler.deadLetters(), [], "deadLetters() after a replay that handled both")
-                let again = try await handler.deliverAll([WebhookDelivery(caller: 5, webhook: webhook("pay_n1", key: "evt_n1b"))], faults: .healthy)
+                let again = try await handler.deliverAll([WebhookDelivery(caller: 5, webhook: webhook("pay_n1", key: "evt_n1"))], faults: .healthy)
                 try judge.require(again, context, what: "pay_n1 redelivered after its replay")
                 try requireEqual(again.outcomes[0], .duplicate, "pay_n1 redelivered after its replay created the subscription")
             },
@@ -146,7 +154,7 @@ public enum WebhookFailureChecks {
                 let rows = simulator.rows(handler.database, paymentId: "pay_o").count
                 try require(first == .deadLettered && rows == 0,
                             "pay_o, whose every insertSubscription failed without writing (maxAttempts \(maxAttempts)), answered \(first) with \(rows) subscription(s); expected .deadLettered and none")
-                let again = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_o", key: "evt_o2"))], faults: .healthy)
+                let again = try await handler.deliverAll([WebhookDelivery(caller: 1, webhook: webhook("pay_o", key: "evt_o1"))], faults: .healthy)
                 if !again.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_o", round: again) }
                 try require(again.outcomes[0].isCreated,
                             "pay_o redelivered once the database works answered \(again.outcomes[0]), but no subscription exists: a claim or \"processed\" marker outlived the failed attempts")

@@ -96,5 +96,5 @@ func rehearse(_ context: CheckContext) async throws {
     let (simulator, handler, _) = try await setUp(context, seed: 0)
     let outcome = try await handler.deliver(webhook("pay_rehearsal", key: "evt_rehearsal"), caller: 0)
     try require(outcome.isCreated && simulator.rows(handler.database, paymentId: "pay_rehearsal").count == 1,
-                "one success webhook alone, with a healthy database (before the check's main part), answered \(outcome) and left \(simulator.rows(handler.database, paymentId: "pay_rehearsal").count) subscription(s); expected .created and 1")
+                "one success webhook alone, with a healthy database, before the check's own scenario (which did not run), answered \(outcome) and left \(simulator.rows(handler.database, paymentId: "pay_rehearsal").count) subscription(s); expected .created and 1")
 }

@@ -18,6 +18,8 @@ import Wire
 /// - `skipped` (not assessed) when no re-run check reached its concurrent phase, so there was no
 ///   concurrency to observe (when none reached it in the scored pass either, the rehearsal before
 ///   that phase being single-threaded and deterministic, the race pass does not run at all);
+/// - `skipped` too when every re-run check that reached that phase hung, as it did in the checks
+///   (a deadlock: what happened after the hang was never observed); `fail` when it hung only here;
 /// - `pass` otherwise. A re-run check that crashed, timed out or hit a limit is noted, not failed:
 ///   its functional outcome already scored that, and the race pass judges only races.
 ///
@@ -48,6 +50,8 @@ struct RacePass: Sendable {
     let cache: CheckModuleCache
     let parallelism: Int
     let compileLimitSeconds: Double
+    /// How each re-run check ended in the scored checks (a hang only under ThreadSanitizer is suspect).
+    var plainStatuses: [String: CheckStatus] = [:]
 
     struct Result: Sendable {
         var outcome: CheckOutcome
@@ -107,6 +111,8 @@ struct RacePass: Sendable {
         var standardErrorTruncated = false
         /// Why the process did not finish normally, if it did not.
         var ending: String?
+        /// The check hung under ThreadSanitizer: what ran before the hang was seen, the rest was not.
+        var timedOut = false
     }
 
     func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer,
@@ -139,12 +145,13 @@ struct RacePass: Sendable {
                 standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
                 standardErrorProbe: execution.standardError,
                 standardErrorTruncated: process.standardErrorTruncated,
-                ending: ending))
+                ending: ending, timedOut: outcome.status == .timeout))
         }
         let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
         let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
         let findings = Self.findings(in: observations, symbols: symbols)
-        return Self.verdict(definition, observations: observations, findings: findings, interfaceSymbols: interfaceSymbols)
+        return Self.verdict(definition, observations: observations, findings: findings, interfaceSymbols: interfaceSymbols,
+                            plainStatuses: plainStatuses)
     }
 
     /// A distinct report: its finding, the text reviewers read, and its first stacks.
@@ -186,7 +193,7 @@ struct RacePass: Sendable {
     }
 
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
-                        interfaceSymbols: [String] = []) -> Result {
+                        interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:]) -> Result {
         let checks = observations.map(\.check)
         var notes: [String] = []
         for observation in observations {
@@ -242,6 +249,23 @@ struct RacePass: Sendable {
                 + "ThreadSanitizer, so reports in the part not kept could have been lost: races cannot be ruled out"
         } else if !observations.contains(where: \.reachedConcurrency) {
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
+        } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut }) {
+            // A hang stops the concurrency the pass exists to watch: no report is no evidence of no
+            // race. A check that hangs in the checks too (a deadlock) is not assessed here; one
+            // that hangs only when instrumented is suspect.
+            let onlyHere = observations.filter { $0.timedOut && plainStatuses[$0.check] != .timeout }.map(\.check)
+            guard onlyHere.isEmpty else {
+                status = .fail
+                message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it finished): "
+                    + "races cannot be ruled out"
+                let outcome = CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: status,
+                                           durationMs: 0, message: message, evidence: notes)
+                return Result(outcome: outcome, summary: SanitizerSummary(ran: true, reports: kept.map(\.text), findings: kept.map(\.finding),
+                                                                          checks: checks, notes: notes),
+                              milliseconds: 0, moduleBuildMilliseconds: 0)
+            }
+            return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer",
+                               reason: "every re-run check hung, here as in the checks (a deadlock), so the concurrency after the hang was never observed")
         } else {
             message = "ThreadSanitizer reported no data race while \(ran) ran again"
                 + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
@@ -254,9 +278,10 @@ struct RacePass: Sendable {
     }
 
     /// The verdict when no re-run check reached its concurrent phase (`skipped`: nothing to judge).
-    static func notAssessed(_ definition: RacePassDefinition, checks: [String], notes: [String] = [], under: String) -> Result {
-        let message = "not assessed: no concurrent check reached its concurrent phase \(under), so there was no "
-            + "concurrency to observe"
+    static func notAssessed(_ definition: RacePassDefinition, checks: [String], notes: [String] = [], under: String,
+                            reason: String? = nil) -> Result {
+        let message = "not assessed: " + (reason ?? "no concurrent check reached its concurrent phase \(under), so there was no "
+            + "concurrency to observe")
         return Result(outcome: CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: .skipped,
                                             durationMs: 0, message: message, evidence: notes),
                       summary: SanitizerSummary(ran: false, reports: [], checks: checks, notes: notes),
