@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Wire
 
 /// The driver's monotonic clock: the timings that decide checks are read here, outside the subject.
 public enum DriverClock {
@@ -18,19 +19,13 @@ public enum DriverClock {
     }
 }
 
-/// A deterministic random generator (SplitMix64), so a failing sequence can be replayed by seed.
+/// A deterministic random generator (``SplitMix64``), so a failing sequence can be replayed by seed.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var core: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { core = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { core.next() }
 }
 
 /// "2.5 s" / "300 ms".
@@ -61,3 +56,6 @@ public func formatBytes(_ bytes: Int64) -> String {
 public func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
     "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
 }
+
+/// "0x2a": how seeds are shown (and accepted by `--seed`).
+public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }

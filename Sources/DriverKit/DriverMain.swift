@@ -117,7 +117,7 @@ public enum DriverMain {
                                                          : "the subject ended during \(what)")
             case .timedOut(let what):
                 return report(.timeout, await timeoutMessage(context, during: what))
-            case .malformed, .refused:
+            case .malformed, .refused, .overran:
                 // A refusal comes from the subject's runtime, which runs in the candidate's process
                 // and is the candidate's to tamper with (the driver's requests are tested to be
                 // ones the runtime performs): it counts like any other broken answer.

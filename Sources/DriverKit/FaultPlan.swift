@@ -27,13 +27,10 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var outages: [Range<Duration>] = []
     /// Every call fails before its effect.
     public var down = false
-    /// Faults apply only to calls numbered from this one on (per caller), so a plan can spare, say,
-    /// each caller's first read.
-    public var sparedCallsPerCaller = 0
 
     public init(rate: Double = 0, afterEffectShare: Double = 0.5, maximumConsecutive: Int = 3, maximumPerCaller: Int = .max,
                 firstReadFaults: [InjectedFault] = [], firstWriteFaults: [InjectedFault] = [],
-                firstFaultsByOperation: [String: [InjectedFault]] = [:], outages: [Range<Duration>] = [], down: Bool = false, sparedCallsPerCaller: Int = 0) {
+                firstFaultsByOperation: [String: [InjectedFault]] = [:], outages: [Range<Duration>] = [], down: Bool = false) {
         self.rate = rate
         self.afterEffectShare = afterEffectShare
         self.maximumConsecutive = maximumConsecutive
@@ -43,10 +40,8 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
         self.firstFaultsByOperation = firstFaultsByOperation
         self.outages = outages
         self.down = down
-        self.sparedCallsPerCaller = sparedCallsPerCaller
     }
 
-    public static let none = FaultPlan()
     /// No faults (spelled so that it cannot be read as `Optional.none` where a plan is optional).
     public static let healthy = FaultPlan()
 
@@ -135,7 +130,7 @@ public final class FaultInjector: Sendable {
                 if scripted != .none { counts.total += 1 }
                 return writes ? scripted : (scripted == .none ? .none : .beforeEffect)
             }
-            guard fails, number >= plan.sparedCallsPerCaller, counts.consecutive < plan.maximumConsecutive,
+            guard fails, counts.consecutive < plan.maximumConsecutive,
                   counts.total < plan.maximumPerCaller else {
                 counts.consecutive = 0
                 return .none

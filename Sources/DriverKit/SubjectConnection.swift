@@ -128,6 +128,11 @@ public final class SubjectConnection: Sendable {
     /// How the connection broke, if it did.
     public var failure: SubjectError? { state.withLock { $0.broken } }
 
+    /// Ends the check: the candidate's calls overran a simulated service (``SubjectError/overran(_:)``).
+    public func overran(_ what: String) {
+        fail(.overran(what))
+    }
+
     /// Service calls accepted from the subject so far (each handed to its service).
     public var serviceCallsReceived: Int { state.withLock { $0.serviceCallsReceived } }
 
@@ -262,6 +267,9 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
     case malformed(String)
     /// The subject's runtime could not perform the request (a grader fault).
     case refused(operation: String, message: String)
+    /// The candidate's calls went beyond what a simulated service holds (rows, writes): the
+    /// driver's memory is not the subject's to fill.
+    case overran(String)
 
     func during(_ operation: String) -> SubjectError {
         switch self {
@@ -277,6 +285,7 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
         case .timedOut(let what): "no answer in time" + (what.isEmpty ? "" : " to \(what)")
         case .malformed(let why): "the subject's channel carried bytes that are not a well-formed answer: \(why)"
         case .refused(let operation, let message): "the subject's runtime could not perform \(operation): \(message)"
+        case .overran(let what): "the candidate's code overran a simulated service: \(what)"
         }
     }
 }

@@ -102,8 +102,6 @@ public actor VirtualTimeline {
         moved()
     }
 
-    /// Participants that finished so far.
-    public var finishedParticipants: Int { finished }
 
     private func moved() {
         generation += 1
@@ -193,7 +191,5 @@ extension SeededGenerator {
     }
 
     /// A uniformly chosen fraction in [0, 1).
-    public mutating func fraction() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
-    }
+    public mutating func fraction() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

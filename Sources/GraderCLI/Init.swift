@@ -5,9 +5,9 @@ import GraderPipeline
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a challenge's README, starter, public checks and a Swift package for your own tests into a folder.",
-        discussion: """
-            The package (Package.swift) builds your solution against the challenge's support module             (Support/), in the grader's language mode, and `swift test` runs your own tests (Tests/),             starting with the README's example. Existing files are never overwritten unless --force is given.
-            """)
+        discussion: "The package (Package.swift) builds your solution against the challenge's support module "
+            + "(Support/), in the grader's language mode, and `swift test` runs your own tests (Tests/), "
+            + "starting with the README's example. Existing files are never overwritten unless --force is given.")
 
     @Argument(help: "The challenge id (see `grader challenges`).") var challenge: String
     @Argument(help: "The folder to write into (default: ./<challenge>).") var directory: String?
@@ -53,7 +53,7 @@ struct Init: AsyncParsableCommand {
 
     /// The channel's files the support module is built on (its in-memory mode uses none of the
     /// channel, but the types are declared there).
-    static let wireFilesForCandidates = ["ServiceTransport.swift", "WireReader.swift", "WireWriter.swift"]
+    static let wireFilesForCandidates = ["InMemoryService.swift", "ServiceTransport.swift", "WireReader.swift", "WireWriter.swift"]
 
     /// A package building the candidate's file against the support module in Swift 5 mode with
     /// complete concurrency checking (as the grader compiles it), with a test target.
@@ -68,6 +68,7 @@ struct Init: AsyncParsableCommand {
 
         let package = Package(
             name: "\(challenge)-solution",
+            platforms: [.macOS(.v15)],
             targets: [
                 .target(name: "Wire", path: "Support/Wire"),
                 .target(name: "Challenge", dependencies: ["Wire"], path: "Support/Challenge"),

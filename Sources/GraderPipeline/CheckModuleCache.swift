@@ -66,7 +66,7 @@ public struct CheckModule: Sendable {
          runtimeDirectory.appendingPathComponent("libSubjectRuntime.a"),
          challengeDirectory.appendingPathComponent("libChallenge.a"),
          wireDirectory.appendingPathComponent("libWire.a")]
-            + (build == .threadSanitizer ? [sanitizerSupportDirectory.appendingPathComponent("MutexAnnotations.o")] : [])
+            + (build == .threadSanitizer ? ["MutexAnnotations.o", "SanitizerOptions.o"].map(sanitizerSupportDirectory.appendingPathComponent) : [])
     }
 }
 

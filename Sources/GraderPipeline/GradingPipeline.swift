@@ -237,7 +237,8 @@ public struct GradingPipeline: Sendable {
             progress(.racePass(checks: concurrent.count))
             race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
                                       cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds,
-                                      plainStatuses: Dictionary(checked.outcomes.map { ($0.id, $0.status) }, uniquingKeysWith: { a, _ in a }))
+                                      plainStatuses: Dictionary(checked.outcomes.map { ($0.id, $0.status) }, uniquingKeysWith: { a, _ in a }),
+                                      plainReachedConcurrency: Set(reached.map(\.id)))
                 .run(files, challenge: challenge, checks: concurrent, graderVersion: graderVersion, driver: driver,
                      plainObject: SubmissionCompiler.objectFile(in: workDirectory),
                      workDirectory: workDirectory.appendingPathComponent("race"))

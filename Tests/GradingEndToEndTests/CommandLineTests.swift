@@ -158,7 +158,7 @@ import Testing
             (["replay", String(id), "race-free"], "is the race pass"),
             (["replay", String(id), "no-such-check"], "has no check \"no-such-check\""),
             (["replay", String(id), "concurrent-duplicates", "--seed", "0xZZ"], "is not a number"),
-            (["replay", "sub_0000000000000000000000", "concurrent-duplicates"], "no submission"),
+            (["replay", "sub_aaaaaaaaaaaaaaaaaaaa", "concurrent-duplicates"], "no submission"),
         ] {
             let refused = try grader(arguments)
             #expect(refused.status == 2, "\(arguments): \(refused.stderr)")

@@ -123,6 +123,14 @@ public struct ReservationRound: Sendable {
     }
 }
 
+/// A concurrent round is never passed without concurrency (SPEC §3): if no two reservations ran at
+/// once, in the driver's view or the subject's, the check fails (the subject's runtime starts them
+/// all before any can finish, so only a tampered runtime gets here; failing, not "not assessed",
+/// leaves it nothing to gain).
+public func requireOverlap(_ round: ReservationRound) throws {
+    try require(round.overlapped, "the \(round.requests.count) reservations never ran at the same time (\(round.summary)): the check could not observe any concurrency")
+}
+
 /// Service ids, unique within the driver (one check per process).
 enum ServiceIDs {
     static let next = Atomic<Int>(0)

@@ -10,20 +10,23 @@ public struct ReservationJudge: Sendable {
         public var callers: Set<Int>
     }
 
-    /// Whether the round may answer `.storeUnavailable` (the store stayed down), and why not otherwise.
+    /// Why a round may not answer `.storeUnavailable` (a store that stays down is judged by its own check).
     public enum Unavailability: Sendable {
         case notAllowed(because: String)
-        case allowed
     }
 
     public let simulator: SeatStoreSimulator
     public let store: Int
     public let unavailability: Unavailability
+    /// For a check of several rounds: the check's seed (what `--seed` replays) and this round.
+    public let checkRound: (checkSeed: UInt64, index: Int)?
 
-    public init(simulator: SeatStoreSimulator, store: Int, unavailability: Unavailability) {
+    public init(simulator: SeatStoreSimulator, store: Int, unavailability: Unavailability,
+                round: (checkSeed: UInt64, index: Int)? = nil) {
         self.simulator = simulator
         self.store = store
         self.unavailability = unavailability
+        checkRound = round
     }
 
     public func violations(in round: ReservationRound) -> [Violation] {
@@ -90,7 +93,11 @@ public struct ReservationJudge: Sendable {
     public func require(_ round: ReservationRound, _ context: CheckContext, what: String) throws {
         let violations = violations(in: round)
         guard let first = violations.first else { return }
-        context.note("seed \(hex(simulator.seed)) (replay this check with --seed \(hex(simulator.seed)))")
+        if let checkRound {
+            context.note("seed \(hex(checkRound.checkSeed)), round \(checkRound.index + 1) (its seed \(hex(simulator.seed))): replay this check with --seed \(hex(checkRound.checkSeed))")
+        } else {
+            context.note("seed \(hex(simulator.seed)) (replay this check with --seed \(hex(simulator.seed)))")
+        }
         context.note("faults: \(simulator.faults.plan)")
         context.note("round: \(round.summary)")
         if violations.count > 1 { context.note("\(violations.count) rules broken in all; the first:") }
@@ -101,5 +108,3 @@ public struct ReservationJudge: Sendable {
     }
 }
 
-/// "0x2a".
-public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }

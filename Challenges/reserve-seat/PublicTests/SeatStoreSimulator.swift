@@ -92,6 +92,8 @@ public final class SeatStoreSimulator: ServiceHandler {
 
     /// Largest number of events kept (the checks' rounds stay far below it).
     static let maximumEvents = 200_000
+    /// Holders kept per seat (a correct service writes a seat once; the history shows overwrites).
+    static let maximumHolders = 1_000
 
     public init(seed: UInt64, latencyMilliseconds: ClosedRange<Int> = 1...10, faults: FaultPlan = .healthy) {
         simulation = ServiceSimulation(seed: seed, latencyMilliseconds: latencyMilliseconds, faults: faults)
@@ -193,7 +195,7 @@ public final class SeatStoreSimulator: ServiceHandler {
             case .write:
                 if fault != .beforeEffect, let row = table.rows[seatId] {
                     table.rows[seatId] = (holder, row.version + 1)
-                    if let holder { table.holders[seatId, default: []].append(holder) }
+                    if let holder, table.holders[seatId, default: []].count < Self.maximumHolders { table.holders[seatId, default: []].append(holder) }
                 }
                 kind = .write(holder: holder)
                 if fault == .none { reply.byte(SeatStoreWire.ok) }
@@ -201,7 +203,7 @@ public final class SeatStoreSimulator: ServiceHandler {
                 var applied = false
                 if fault != .beforeEffect, let row = table.rows[seatId], row.version == expectedVersion {
                     table.rows[seatId] = (holder, row.version + 1)
-                    if let holder { table.holders[seatId, default: []].append(holder) }
+                    if let holder, table.holders[seatId, default: []].count < Self.maximumHolders { table.holders[seatId, default: []].append(holder) }
                     applied = true
                 }
                 kind = .compareAndSet(expectedVersion: expectedVersion, holder: holder, applied: applied)

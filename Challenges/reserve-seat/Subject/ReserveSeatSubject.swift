@@ -55,38 +55,28 @@ public final class ReserveSeatSubject: SubjectHandler {
         try arguments.finish()
         guard let box = services.withLock({ $0[id] }) else { throw WireError("no service \(id)") }
         guard let transport = ServiceTransports.current else { throw WireError("no service transport") }
-        let progress = Progress(count: requests.count)
-        await withTaskGroup(of: Void.self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask {
-                    let answer: ReservationAnswer = await ServiceCaller.$current.withValue(request.caller) {
-                        progress.started()
-                        do {
-                            let reservation = try await box.service.reserveSeat(seatId: request.seatId, userId: request.userId)
-                            return .reserved(seatId: reservation.seatId, userId: reservation.userId)
-                        } catch let error as ReservationError {
-                            switch error {
-                            case .seatNotFound(let seat): return .seatNotFound(seat)
-                            case .seatTaken(let seat): return .seatTaken(seat)
-                            case .storeUnavailable: return .storeUnavailable
-                            }
-                        } catch is StoreTimeout {
-                            return .storeTimeout
-                        } catch {
-                            return .otherError(String(describing: error))
-                        }
-                    }
-                    progress.finished(index, answer)
-                    var report = WireWriter()
-                    report.int(request.caller)
-                    answer.encode(to: &report)
-                    _ = try? await transport.call(service: ReserveSeatUsersService.name, report.bytes)
+        let (started, answers) = await CallerRound.run(
+            requests, caller: \.caller, placeholder: ReservationAnswer.otherError("no answer"),
+            report: ReserveSeatUsersService.name, transport: transport, encode: { $0.encode(to: &$1) }
+        ) { request -> ReservationAnswer in
+            do {
+                let reservation = try await box.service.reserveSeat(seatId: request.seatId, userId: request.userId)
+                return .reserved(seatId: reservation.seatId, userId: reservation.userId)
+            } catch let error as ReservationError {
+                switch error {
+                case .seatNotFound(let seat): return .seatNotFound(seat)
+                case .seatTaken(let seat): return .seatTaken(seat)
+                case .storeUnavailable: return .storeUnavailable
                 }
+            } catch is StoreTimeout {
+                return .storeTimeout
+            } catch {
+                return .otherError(String(describing: error))
             }
         }
         var answer = WireWriter()
-        answer.int(progress.startedAtFirstFinish)
-        answer.array(progress.answers) { $1.encode(to: &$0) }
+        answer.int(started)
+        answer.array(answers) { $1.encode(to: &$0) }
         return answer.bytes
     }
 }
@@ -98,23 +88,4 @@ final class ServiceBox: @unchecked Sendable {
     // which is what the checks (and the race pass) judge.
     let service: any SeatReservationServiceUnderTest
     init(_ service: any SeatReservationServiceUnderTest) { self.service = service }
-}
-
-/// Each request's answer, and how many had started when the first finished.
-final class Progress: Sendable {
-    private let state: Mutex<(started: Int, atFirstFinish: Int?, answers: [ReservationAnswer])>
-
-    init(count: Int) { state = Mutex((0, nil, Array(repeating: .otherError("no answer"), count: count))) }
-
-    func started() { state.withLock { $0.started += 1 } }
-
-    func finished(_ index: Int, _ answer: ReservationAnswer) {
-        state.withLock { state in
-            if state.atFirstFinish == nil { state.atFirstFinish = state.started }
-            state.answers[index] = answer
-        }
-    }
-
-    var startedAtFirstFinish: Int { state.withLock { $0.atFirstFinish ?? 0 } }
-    var answers: [ReservationAnswer] { state.withLock { $0.answers } }
 }

@@ -31,7 +31,7 @@ public final class SeatStore: Sendable {
     }
 
     private enum Backend: Sendable {
-        case memory(InMemorySeatTable)
+        case memory(InMemorySeatTable, InMemoryServiceBehavior)
         case remote(store: Int, transport: any ServiceTransport)
     }
 
@@ -43,10 +43,12 @@ public final class SeatStore: Sendable {
     ///   - latency: each call takes a random time in this range (a real sleep).
     ///   - timeoutRate: the probability that a call throws ``StoreTimeout``; a timed-out write is
     ///     applied or not, at random.
-    ///   - seed: seeds the latencies and timeouts, so a test can be repeated.
+    ///   - seed: seeds the latencies and timeouts (drawn in the order calls are made), so a
+    ///     single-threaded test can be repeated.
     public init(seats: [String], latency: ClosedRange<Duration> = .zero ... .zero, timeoutRate: Double = 0,
                 seed: UInt64 = 0) {
-        backend = .memory(InMemorySeatTable(seats: seats, latency: latency, timeoutRate: timeoutRate, seed: seed))
+        backend = .memory(InMemorySeatTable(seats: seats),
+                          InMemoryServiceBehavior(latency: latency, failureRate: timeoutRate, seed: seed))
     }
 
     /// A store that lives in the grader's driver, reached through `transport` (the grader's
@@ -59,8 +61,8 @@ public final class SeatStore: Sendable {
     /// The seat's row, or nil when the store has no such seat.
     public func read(_ seatId: String) async throws -> Row? {
         switch backend {
-        case .memory(let table):
-            return try await table.perform { try $0.read(seatId) }
+        case .memory(let table, let behavior):
+            return try await behavior.perform(writes: false, failure: { StoreTimeout() }) { table.read(seatId) }
         case .remote(let store, let transport):
             var reply = try await Self.call(transport, store: store, .read, seatId: seatId)
             guard try reply.bool() else { return nil }
@@ -75,8 +77,8 @@ public final class SeatStore: Sendable {
     /// for a seat the store does not have.
     public func write(_ seatId: String, holder: String?) async throws {
         switch backend {
-        case .memory(let table):
-            try await table.perform { try $0.write(seatId, holder: holder) }
+        case .memory(let table, let behavior):
+            try await behavior.perform(writes: true, failure: { StoreTimeout() }) { table.write(seatId, holder: holder) }
         case .remote(let store, let transport):
             let reply = try await Self.call(transport, store: store, .write, seatId: seatId, holder: holder)
             try reply.finish()
@@ -87,8 +89,10 @@ public final class SeatStore: Sendable {
     /// Answers false for a seat the store does not have.
     public func compareAndSet(_ seatId: String, expectedVersion: Int, holder: String?) async throws -> Bool {
         switch backend {
-        case .memory(let table):
-            return try await table.perform { try $0.compareAndSet(seatId, expectedVersion: expectedVersion, holder: holder) }
+        case .memory(let table, let behavior):
+            return try await behavior.perform(writes: true, failure: { StoreTimeout() }) {
+                table.compareAndSet(seatId, expectedVersion: expectedVersion, holder: holder)
+            }
         case .remote(let store, let transport):
             var reply = try await Self.call(transport, store: store, .compareAndSet, seatId: seatId, holder: holder,
                                             expectedVersion: expectedVersion)
@@ -134,64 +138,28 @@ public enum SeatStoreWire {
 
 /// The in-memory table behind `SeatStore(seats:…)`.
 final class InMemorySeatTable: Sendable {
-    struct Table {
-        var rows: [String: (holder: String?, version: Int)]
-        var random: SplitMix
+    private let rows: Mutex<[String: (holder: String?, version: Int)]>
 
-        func read(_ seatId: String) throws -> SeatStore.Row? {
-            rows[seatId].map { SeatStore.Row(seatId: seatId, holder: $0.holder, version: $0.version) }
-        }
+    init(seats: [String]) {
+        rows = Mutex(Dictionary(seats.map { ($0, (nil, 0)) }, uniquingKeysWith: { first, _ in first }))
+    }
 
-        mutating func write(_ seatId: String, holder: String?) throws {
+    func read(_ seatId: String) -> SeatStore.Row? {
+        rows.withLock { $0[seatId].map { SeatStore.Row(seatId: seatId, holder: $0.holder, version: $0.version) } }
+    }
+
+    func write(_ seatId: String, holder: String?) {
+        rows.withLock { rows in
             guard let row = rows[seatId] else { return }
             rows[seatId] = (holder, row.version + 1)
         }
+    }
 
-        mutating func compareAndSet(_ seatId: String, expectedVersion: Int, holder: String?) throws -> Bool {
+    func compareAndSet(_ seatId: String, expectedVersion: Int, holder: String?) -> Bool {
+        rows.withLock { rows in
             guard let row = rows[seatId], row.version == expectedVersion else { return false }
             rows[seatId] = (holder, row.version + 1)
             return true
         }
     }
-
-    private let table: Mutex<Table>
-    private let latency: ClosedRange<Duration>
-    private let timeoutRate: Double
-
-    init(seats: [String], latency: ClosedRange<Duration>, timeoutRate: Double, seed: UInt64) {
-        var rows: [String: (holder: String?, version: Int)] = [:]
-        for seat in seats { rows[seat] = (nil, 0) }
-        table = Mutex(Table(rows: rows, random: SplitMix(state: seed)))
-        self.latency = latency
-        self.timeoutRate = timeoutRate
-    }
-
-    /// Waits the latency, then applies `body` to the table or times out (before or after it).
-    func perform<T: Sendable>(_ body: (inout Table) throws -> T) async throws -> T {
-        let (delay, timesOut, afterEffect) = table.withLock { table in
-            let low = latency.lowerBound, high = latency.upperBound
-            let delay = low + (high - low) * table.random.fraction()
-            return (delay, table.random.fraction() < timeoutRate, table.random.fraction() < 0.5)
-        }
-        if delay > .zero { try await Task.sleep(for: delay) }
-        if timesOut && !afterEffect { throw StoreTimeout() }
-        let result = try table.withLock { try body(&$0) }
-        if timesOut { throw StoreTimeout() }
-        return result
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the in-memory simulations.
-struct SplitMix: Sendable {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func fraction() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -39,6 +39,8 @@ public final class DatabaseSimulator: ServiceHandler {
         var events: [Event] = []
         var sleeps: [Int: [Duration]] = [:]
         var databaseCalls: [Int: Int] = [:]
+        /// Each caller's calls in order: true for a sleep, false for a database call.
+        var activity: [Int: [Bool]] = [:]
         /// What each delivery of the current round reported as it finished.
         var answers: [Int: WebhookAnswer] = [:]
         /// Callers of the current round, and what each runs.
@@ -49,6 +51,14 @@ public final class DatabaseSimulator: ServiceHandler {
     }
 
     static let maximumEvents = 100_000
+    /// Most rows, or unique keys, one database holds (a correct handler writes one per payment).
+    static let maximumRows = 100_000
+
+    /// Ends the check: the candidate's calls outgrew what the simulation holds.
+    private func overran(_ what: String) -> CheckFailure {
+        DriverRun.subject?.overran(what)
+        return CheckFailure(what)
+    }
 
     public init(seed: UInt64, faults: FaultPlan = .healthy) {
         simulation = ServiceSimulation(seed: seed, faults: faults)
@@ -71,11 +81,20 @@ public final class DatabaseSimulator: ServiceHandler {
         state.withLock { $0.tables[database]?.rows.filter { $0.paymentId == paymentId } ?? [] }
     }
 
-    /// Every row of `database`.
-    public func allRows(_ database: Int) -> [Subscription] { state.withLock { $0.tables[database]?.rows ?? [] } }
 
     /// The sleeps `caller` asked for, in order (every round).
     public func sleeps(of caller: Int) -> [Duration] { state.withLock { $0.sleeps[caller] ?? [] } }
+
+    /// `caller`'s attempts: its database calls split by its sleeps (every round), and whether it
+    /// slept before its first call, after its last, or twice in a row.
+    public func attempts(of caller: Int) -> (count: Int, strayed: Bool) {
+        let activity = state.withLock { $0.activity[caller] ?? [] }
+        var count = 0
+        for (index, sleep) in activity.enumerated() where !sleep && (index == 0 || activity[index - 1]) { count += 1 }
+        let strayed = activity.first == true || activity.last == true
+            || zip(activity, activity.dropFirst()).contains { $0 && $1 }
+        return (count, strayed)
+    }
 
     /// Database calls made by `caller` (every round).
     public func databaseCalls(of caller: Int) -> Int {
@@ -176,7 +195,10 @@ public final class DatabaseSimulator: ServiceHandler {
         }
         let duration: Duration = negative ? .nanoseconds(-1) : .nanoseconds(nanos)
         let turn = await simulation.turn(caller: caller, operation: "sleep", writes: false, latency: max(.zero, duration))
-        state.withLock { $0.sleeps[caller, default: []].append(duration) }
+        state.withLock { state in
+            if state.sleeps[caller, default: []].count < Self.maximumEvents { state.sleeps[caller, default: []].append(duration) }
+            if state.activity[caller, default: []].count < Self.maximumEvents { state.activity[caller, default: []].append(true) }
+        }
         log(caller: caller, negative ? "sleep(for: a negative duration)" : "sleep(for: \(Self.format(duration)))", at: turn.at)
         await turn.done()
         return []
@@ -207,11 +229,25 @@ public final class DatabaseSimulator: ServiceHandler {
         switch operation {
         case .insertSubscription:
             let row = subscription!
-            if turn.fault != .beforeEffect { state.withLock { $0.tables[database]!.rows.append(row) } }
+            if turn.fault != .beforeEffect {
+                let full = state.withLock { state -> Bool in
+                    guard state.tables[database]!.rows.count < Self.maximumRows else { return true }
+                    state.tables[database]!.rows.append(row)
+                    return false
+                }
+                if full {
+                    await turn.done()
+                    throw overran("more than \(Self.maximumRows) subscription rows")
+                }
+            }
             what = "insertSubscription(\(row.id) for \(row.paymentId))"
             if turn.fault == .none { reply.byte(SubscriptionWire.ok) }
         case .subscriptions:
             let rows = state.withLock { $0.tables[database]!.rows.filter { $0.paymentId == text } }
+            if rows.count > SubscriptionWire.maximumRows {
+                await turn.done()
+                throw overran("more than \(SubscriptionWire.maximumRows) rows for payment \(text.prefix(40))")
+            }
             what = "subscriptions(paymentId: \(text))"
             if turn.fault == .none {
                 what += " → \(rows.count) row\(rows.count == 1 ? "" : "s")"
@@ -220,7 +256,14 @@ public final class DatabaseSimulator: ServiceHandler {
             }
         case .insertUnique:
             var inserted = false
-            if turn.fault != .beforeEffect { inserted = state.withLock { $0.tables[database]!.keys.insert(text).inserted } }
+            if turn.fault != .beforeEffect {
+                let full = state.withLock { $0.tables[database]!.keys.count >= Self.maximumRows }
+                if full {
+                    await turn.done()
+                    throw overran("more than \(Self.maximumRows) unique keys")
+                }
+                inserted = state.withLock { $0.tables[database]!.keys.insert(text).inserted }
+            }
             what = "insertUnique(key: \(text))"
             if turn.fault == .none {
                 what += " → \(inserted)"
@@ -237,7 +280,10 @@ public final class DatabaseSimulator: ServiceHandler {
         case .beforeEffect: what += " → DatabaseUnavailable (not applied)"
         case .afterEffect: what += " → DatabaseUnavailable (applied)"
         }
-        state.withLock { $0.databaseCalls[caller, default: 0] += 1 }
+        state.withLock { state in
+            state.databaseCalls[caller, default: 0] += 1
+            if state.activity[caller, default: []].count < Self.maximumEvents { state.activity[caller, default: []].append(false) }
+        }
         log(caller: caller, what, at: turn.at, about: subscription?.paymentId ?? text)
         await turn.done()
         if turn.fault != .none { reply.byte(SubscriptionWire.unavailable) }

@@ -100,7 +100,7 @@ public final class WebhookJudge: Sendable {
                         deadLetters: String? = "the database did not fail") throws {
         let violations = violations(in: round, deadLetters: deadLetters)
         guard let first = violations.first else { return }
-        if first.duplicateEffect, context.phase != "concurrent" { context.enterPhase(Self.duplicateEffectPhase) }
+        if violations.contains(where: \.duplicateEffect), context.phase != "concurrent" { context.enterPhase(Self.duplicateEffectPhase) }
         explain(context, paymentId: first.paymentId, round: round)
         if violations.count > 1 { context.note("\(violations.count) rules broken in all") }
         throw CheckFailure("\(what): \(first.message)"
@@ -122,5 +122,3 @@ public final class WebhookJudge: Sendable {
     }
 }
 
-/// "0x2a".
-public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }

@@ -96,31 +96,27 @@ public final class WebhookSubject: SubjectHandler {
         try arguments.finish()
         guard let box = handlers.withLock({ $0[id] }) else { throw WireError("no handler \(id)") }
         guard let transport = ServiceTransports.current else { throw WireError("no service transport") }
-        let progress = DeliveryProgress(count: deliveries.count)
-        await withTaskGroup(of: Void.self) { group in
-            for (index, delivery) in deliveries.enumerated() {
-                group.addTask {
-                    let outcome = await ServiceCaller.$current.withValue(delivery.caller) {
-                        progress.started()
-                        return await box.handler.handlePaymentWebhook(delivery.webhook)
-                    }
-                    progress.finished(index, WebhookAnswer(outcome))
-                    await Self.report(delivery.caller, transport, WebhookAnswer(outcome))
-                }
+        let (started, answers) = await CallerRound.run(
+            deliveries, caller: \.caller, placeholder: WebhookAnswer.ignored,
+            report: WebhookDeliveriesService.name, transport: transport,
+            encode: { answer, writer in
+                writer.bool(true)
+                answer.encode(to: &writer)
             }
+        ) { delivery in
+            WebhookAnswer(await box.handler.handlePaymentWebhook(delivery.webhook))
         }
         var answer = WireWriter()
-        answer.int(progress.startedAtFirstFinish)
-        answer.array(progress.answers) { $1.encode(to: &$0) }
+        answer.int(started)
+        answer.array(answers) { $1.encode(to: &$0) }
         return answer.bytes
     }
 
-    /// Tells the driver that `caller` is done (it makes no more calls this round), and with what.
-    static func report(_ caller: Int, _ transport: any ServiceTransport, _ answer: WebhookAnswer? = nil) async {
+    /// Tells the driver that `caller` (a query of the handler's own, not a delivery) is done.
+    static func report(_ caller: Int, _ transport: any ServiceTransport) async {
         var report = WireWriter()
         report.int(caller)
-        report.bool(answer != nil)
-        answer?.encode(to: &report)
+        report.bool(false)
         _ = try? await transport.call(service: WebhookDeliveriesService.name, report.bytes)
     }
 }
@@ -146,23 +142,4 @@ final class HandlerBox: @unchecked Sendable {
     // which is what the checks (and the race pass) judge.
     let handler: any PaymentWebhookHandlerUnderTest
     init(_ handler: any PaymentWebhookHandlerUnderTest) { self.handler = handler }
-}
-
-/// Each delivery's answer, and how many had started when the first finished.
-final class DeliveryProgress: Sendable {
-    private let state: Mutex<(started: Int, atFirstFinish: Int?, answers: [WebhookAnswer])>
-
-    init(count: Int) { state = Mutex((0, nil, Array(repeating: .ignored, count: count))) }
-
-    func started() { state.withLock { $0.started += 1 } }
-
-    func finished(_ index: Int, _ answer: WebhookAnswer) {
-        state.withLock { state in
-            if state.atFirstFinish == nil { state.atFirstFinish = state.started }
-            state.answers[index] = answer
-        }
-    }
-
-    var startedAtFirstFinish: Int { state.withLock { $0.atFirstFinish ?? 0 } }
-    var answers: [WebhookAnswer] { state.withLock { $0.answers } }
 }

@@ -18,7 +18,7 @@ import Wire
 /// latency of each call, the order in which concurrent calls complete, and which calls fail.
 public final class SubscriptionDatabase: Sendable {
     private enum Backend: Sendable {
-        case memory(InMemoryDatabase)
+        case memory(InMemoryTables, InMemoryServiceBehavior)
         case remote(database: Int, transport: any ServiceTransport)
     }
 
@@ -30,9 +30,10 @@ public final class SubscriptionDatabase: Sendable {
     ///   - failureRate: the probability that a call throws ``DatabaseUnavailable``; a failing write
     ///     is applied or not, at random.
     ///   - latency: each call takes a random time in this range (a real sleep).
-    ///   - seed: seeds the failures and latencies, so a test can be repeated.
+    ///   - seed: seeds the failures and latencies (drawn in the order calls are made), so a
+    ///     single-threaded test can be repeated.
     public init(failureRate: Double = 0, latency: ClosedRange<Duration> = .zero ... .zero, seed: UInt64 = 0) {
-        backend = .memory(InMemoryDatabase(failureRate: failureRate, latency: latency, seed: seed))
+        backend = .memory(InMemoryTables(), InMemoryServiceBehavior(latency: latency, failureRate: failureRate, seed: seed))
     }
 
     /// A database that lives in the grader's driver, reached through `transport` (the grader's
@@ -45,8 +46,8 @@ public final class SubscriptionDatabase: Sendable {
     /// Writes a subscription row. No uniqueness: inserting twice makes two rows.
     public func insertSubscription(_ subscription: Subscription) async throws {
         switch backend {
-        case .memory(let memory):
-            try await memory.perform(writes: true) { $0.rows.append(subscription) }
+        case .memory(let tables, let behavior):
+            try await behavior.perform(writes: true, failure: { DatabaseUnavailable() }) { tables.withLock { $0.rows.append(subscription) } }
         case .remote(let database, let transport):
             let reply = try await Self.call(transport, database, .insertSubscription) { SubscriptionWire.encode(subscription, to: &$0) }
             try reply.finish()
@@ -56,8 +57,10 @@ public final class SubscriptionDatabase: Sendable {
     /// Every row for `paymentId`, in insertion order.
     public func subscriptions(paymentId: String) async throws -> [Subscription] {
         switch backend {
-        case .memory(let memory):
-            return try await memory.perform(writes: false) { tables in tables.rows.filter { $0.paymentId == paymentId } }
+        case .memory(let tables, let behavior):
+            return try await behavior.perform(writes: false, failure: { DatabaseUnavailable() }) {
+                tables.withLock { $0.rows.filter { $0.paymentId == paymentId } }
+            }
         case .remote(let database, let transport):
             var reply = try await Self.call(transport, database, .subscriptions) { $0.string(paymentId) }
             let rows = try reply.array(maximum: SubscriptionWire.maximumRows) { try SubscriptionWire.decode(&$0) }
@@ -69,8 +72,8 @@ public final class SubscriptionDatabase: Sendable {
     /// Inserts `key` into the unique-key table; answers false when it was there already.
     public func insertUnique(key: String) async throws -> Bool {
         switch backend {
-        case .memory(let memory):
-            return try await memory.perform(writes: true) { $0.keys.insert(key).inserted }
+        case .memory(let tables, let behavior):
+            return try await behavior.perform(writes: true, failure: { DatabaseUnavailable() }) { tables.withLock { $0.keys.insert(key).inserted } }
         case .remote(let database, let transport):
             var reply = try await Self.call(transport, database, .insertUnique) { $0.string(key) }
             let inserted = try reply.bool()
@@ -82,8 +85,8 @@ public final class SubscriptionDatabase: Sendable {
     /// Deletes `key` from the unique-key table (nothing happens if it is absent).
     public func deleteUnique(key: String) async throws {
         switch backend {
-        case .memory(let memory):
-            try await memory.perform(writes: true) { _ = $0.keys.remove(key) }
+        case .memory(let tables, let behavior):
+            try await behavior.perform(writes: true, failure: { DatabaseUnavailable() }) { _ = tables.withLock { $0.keys.remove(key) } }
         case .remote(let database, let transport):
             let reply = try await Self.call(transport, database, .deleteUnique) { $0.string(key) }
             try reply.finish()
@@ -147,49 +150,13 @@ public enum SubscriptionWire {
 }
 
 /// The in-memory tables behind `SubscriptionDatabase(failureRate:…)`.
-final class InMemoryDatabase: Sendable {
+final class InMemoryTables: Sendable {
     struct Tables {
         var rows: [Subscription] = []
         var keys: Set<String> = []
-        var random: DatabaseRandom
     }
 
-    private let tables: Mutex<Tables>
-    private let failureRate: Double
-    private let latency: ClosedRange<Duration>
+    private let tables = Mutex(Tables())
 
-    init(failureRate: Double, latency: ClosedRange<Duration>, seed: UInt64) {
-        tables = Mutex(Tables(random: DatabaseRandom(state: seed)))
-        self.failureRate = failureRate
-        self.latency = latency
-    }
-
-    /// Waits the latency, then applies `body` or fails (a failing write before or after it).
-    func perform<T: Sendable>(writes: Bool, _ body: (inout Tables) -> T) async throws -> T {
-        let (delay, fails, afterEffect) = tables.withLock { tables in
-            let low = latency.lowerBound, high = latency.upperBound
-            return (low + (high - low) * tables.random.fraction(), tables.random.fraction() < failureRate,
-                    tables.random.fraction() < 0.5)
-        }
-        if delay > .zero { try await Task.sleep(for: delay) }
-        if fails && !(writes && afterEffect) { throw DatabaseUnavailable() }
-        let result = tables.withLock { body(&$0) }
-        if fails { throw DatabaseUnavailable() }
-        return result
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the in-memory simulation.
-struct DatabaseRandom: Sendable {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func fraction() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    func withLock<T>(_ body: (inout Tables) throws -> T) rethrows -> T { try tables.withLock { try body(&$0) } }
 }

@@ -52,7 +52,7 @@ public enum WebhookFailureChecks {
             Check("backoff-between-attempts") { context in
                 try await rehearse(context)
                 context.enterPhase("faulted")
-                let maxAttempts = 6
+                let maxAttempts = 8
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x54, maxAttempts: maxAttempts)
                 let deliveries = (0..<8).map { WebhookDelivery(caller: $0, webhook: webhook("pay_k\($0)", key: "evt_k\($0)")) }
                 let round: DeliveryRound
@@ -74,8 +74,11 @@ public enum WebhookFailureChecks {
                 for delivery in deliveries {
                     let sleeps = simulator.sleeps(of: delivery.caller)
                     context.note("\(delivery.webhook.paymentId): sleeps \(sleeps.map(DatabaseSimulator.format).joined(separator: ", "))")
-                    try require(sleeps.count == maxAttempts - 1,
-                                "\(delivery.webhook.paymentId) slept \(sleeps.count) time(s) against a database that is down with maxAttempts \(maxAttempts); expected \(maxAttempts - 1): one sleep between consecutive attempts, \(maxAttempts) attempts in all")
+                    let (attempts, strayed) = simulator.attempts(of: delivery.caller)
+                    try require(attempts == maxAttempts && sleeps.count == maxAttempts - 1 && !strayed,
+                                "\(delivery.webhook.paymentId) made \(counted(attempts, "attempt")) (database calls between sleeps) and slept \(counted(sleeps.count, "time")) against a database that is down with maxAttempts \(maxAttempts)"
+                                    + (strayed ? ", with a sleep before the first attempt, after the last or twice in a row" : "")
+                                    + "; expected \(maxAttempts) attempts with one sleep between consecutive attempts")
                     for (index, sleep) in sleeps.enumerated() {
                         let band = BackoffBand(retry: index + 1)
                         try require(band.contains(sleep),

@@ -19,7 +19,10 @@ import Wire
 ///   concurrency to observe (when none reached it in the scored pass either, the rehearsal before
 ///   that phase being single-threaded and deterministic, the race pass does not run at all);
 /// - `skipped` too when every re-run check that reached that phase hung, as it did in the checks
-///   (a deadlock: what happened after the hang was never observed); `fail` when it hung only here;
+///   (a deadlock: what happened after the hang was never observed); `timeout` when it hung only
+///   here (not passed, no race red flag: a correct but slow solution could run out of time
+///   instrumented); `fail` when a check that reached its concurrent phase in the checks does not
+///   reach it here (the submission behaves differently when watched);
 /// - `pass` otherwise. A re-run check that crashed, timed out or hit a limit is noted, not failed:
 ///   its functional outcome already scored that, and the race pass judges only races.
 ///
@@ -27,12 +30,8 @@ import Wire
 /// see `HarnessSanitizerSupport`) are shown but never cost a point. Functional outcomes of the
 /// re-run are not scored: the instrumented build is several times slower.
 struct RacePass: Sendable {
-    /// `symbolize=0`: the run profile may not spawn the symbolizer (``StackSymbolizer`` runs it
-    /// afterwards). Thread leaks are not races, and the subject abandons hung threads on purpose.
-    /// `atexit_sleep_ms=0`: by default the runtime sleeps a second at exit, to catch races with
-    /// threads still running then; the subject leaves once the driver has judged, so there are none
-    /// to catch, and the second was the race pass's single largest wait.
-    static let sanitizerOptions = "symbolize=0:halt_on_error=0:report_thread_leaks=0:report_signal_unsafe=0:exitcode=66:atexit_sleep_ms=0"
+    // ThreadSanitizer's options are built into the subject (`HarnessSanitizerSupport/SanitizerOptions.c`),
+    // not passed in its environment, where the candidate's code could read that it is being watched.
     /// Shadow memory makes an instrumented process several times larger.
     static let memoryBytes: Int64 = 3 << 30
     /// Standard error is where the reports go: kept whole up to this (a chatty solution's prints
@@ -52,6 +51,9 @@ struct RacePass: Sendable {
     let compileLimitSeconds: Double
     /// How each re-run check ended in the scored checks (a hang only under ThreadSanitizer is suspect).
     var plainStatuses: [String: CheckStatus] = [:]
+    /// The re-run checks that reached their concurrent phase in the scored checks (one that does
+    /// not reach it here is suspect: the subject can behave differently when instrumented).
+    var plainReachedConcurrency: Set<String> = []
 
     struct Result: Sendable {
         var outcome: CheckOutcome
@@ -69,6 +71,13 @@ struct RacePass: Sendable {
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let interface = try await SanitizerInterfaceScan(toolchain: toolchain, runner: runner, workDirectory: workDirectory)
             .symbols(in: plainObject)
+        guard interface.isEmpty else {
+            // The submission names the sanitizer's own interface (its options hook, say, which the
+            // instrumented build also defines): that alone fails the pass; nothing is built or run.
+            var result = Self.verdict(definition, observations: [], findings: [], interfaceSymbols: interface)
+            result.milliseconds = milliseconds(since: started)
+            return result
+        }
         let module = try await cache.module(for: challenge, set: .full, graderVersion: graderVersion)
         let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: cache.clangModuleCache,
                                           compileLimitSeconds: compileLimitSeconds, build: .threadSanitizer)
@@ -78,7 +87,6 @@ struct RacePass: Sendable {
             throw GraderFault.io("the ThreadSanitizer build failed where the plain build compiled: \(compiled)")
         }
         var settings = CheckRunner.Settings()
-        settings.subjectEnvironment = ["TSAN_OPTIONS": Self.sanitizerOptions]
         settings.endMarkers = true
         settings.memoryBytes = Self.memoryBytes
         settings.outputBytes = Self.outputBytes
@@ -151,7 +159,7 @@ struct RacePass: Sendable {
         let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
         let findings = Self.findings(in: observations, symbols: symbols)
         return Self.verdict(definition, observations: observations, findings: findings, interfaceSymbols: interfaceSymbols,
-                            plainStatuses: plainStatuses)
+                            plainStatuses: plainStatuses, plainReachedConcurrency: plainReachedConcurrency)
     }
 
     /// A distinct report: its finding, the text reviewers read, and its first stacks.
@@ -193,7 +201,8 @@ struct RacePass: Sendable {
     }
 
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
-                        interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:]) -> Result {
+                        interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:],
+                        plainReachedConcurrency: Set<String> = []) -> Result {
         let checks = observations.map(\.check)
         var notes: [String] = []
         for observation in observations {
@@ -247,6 +256,11 @@ struct RacePass: Sendable {
             status = .fail
             message = "standard error passed \(outputBytes >> 20) MiB while \(overflowed.joined(separator: ", ")) ran under "
                 + "ThreadSanitizer, so reports in the part not kept could have been lost: races cannot be ruled out"
+        } else if case let fellShort = observations.filter({ !$0.reachedConcurrency && plainReachedConcurrency.contains($0.check) }).map(\.check),
+                  !fellShort.isEmpty {
+            status = .fail
+            message = "\(fellShort.joined(separator: ", ")) reached the concurrent phase in the checks but not under "
+                + "ThreadSanitizer: the submission behaves differently when watched, so races cannot be ruled out"
         } else if !observations.contains(where: \.reachedConcurrency) {
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
         } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut }) {
@@ -255,7 +269,9 @@ struct RacePass: Sendable {
             // that hangs only when instrumented is suspect.
             let onlyHere = observations.filter { $0.timedOut && plainStatuses[$0.check] != .timeout }.map(\.check)
             guard onlyHere.isEmpty else {
-                status = .fail
+                // Not passed, and not the race red flag either: a correct but slow solution could
+                // run out of time when instrumented.
+                status = .timeout
                 message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it finished): "
                     + "races cannot be ruled out"
                 let outcome = CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: status,
