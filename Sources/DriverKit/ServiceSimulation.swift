@@ -105,7 +105,7 @@ public final class ServiceSimulation: Sendable {
             let span = latencyMilliseconds.upperBound - latencyMilliseconds.lowerBound + 1
             latency = .milliseconds(latencyMilliseconds.lowerBound + Int(random.next() % UInt64(span)))
         }
-        let at = await timeline.complete(after: latency, key: key)
+        let at = await timeline.complete(after: latency, key: key, participant: caller)
         let fault = fixed == nil
             ? faults.decide(key: key, caller: caller, number: number, at: at - roundStart, writes: writes, operation: operation)
             : .none
@@ -121,7 +121,7 @@ public final class ServiceSimulation: Sendable {
     public func finish(caller: Int) {
         DriverRun.serviceCallReached()
         let timeline = self.timeline
-        Task { await timeline.participantFinished() }
+        Task { await timeline.participantFinished(caller) }
     }
 
     /// Whether the subject is quiescent though not every participant shows as waiting (it waits on

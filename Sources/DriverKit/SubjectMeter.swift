@@ -54,9 +54,17 @@ public final class SubjectMeter: Sendable {
     }
 
     /// Sends the check's report to the grader (the last thing the driver does).
+    ///
+    /// It waits for a reading in flight on another thread (a service's idle probe may still be
+    /// asking when the check ends) and closes the meter behind it: the report is the last frame
+    /// on the channel and no answer is left unread when the driver exits, which the grader would
+    /// see as a reset connection instead of the report.
     func send(_ report: DriverReport) throws {
         guard let writer else { throw MeterUnavailable(reason: "no control channel") }
-        try writer.send(Frame(.report, body: report.wireBytes))
+        try reader.withLock { reader in
+            reader = nil
+            try writer.send(Frame(.report, body: report.wireBytes))
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 ///
 /// A call completes only once the subject is *quiescent*: every participant (a user, a webhook
 /// delivery: whatever a check started at once) has either a call waiting here or finished
-/// (``participantFinished()``). Then no call can still arrive that is due earlier, and the order is
+/// (``participantFinished(_:)``). Participants are counted, not calls: one with two calls in
+/// flight, a second finish report, or calls no participant owns (a negative id: a task the round
+/// did not start) never make up for one that has not arrived yet. Then no call can still arrive that is due earlier, and the order is
 /// a function of the seed and of what the candidate's code does, whatever the machine's timing.
 /// A participant that waits on something else (a lock of the candidate's, another user's call)
 /// never shows as waiting here. When no call or finish arrives for `settle` of real time, the
@@ -23,6 +25,7 @@
 public actor VirtualTimeline {
     private struct Waiting {
         var key: String
+        var participant: Int
         var due: Duration
         var ticket: Int
         var continuation: CheckedContinuation<Duration, Never>
@@ -42,7 +45,9 @@ public actor VirtualTimeline {
     private let idle: (@Sendable () async -> Bool?)?
     private var quietSince = DriverClock.nanos()
     private var waiting: [Waiting] = []
-    private var finished = 0
+    /// How many of ``waiting`` each participant owns.
+    private var waitingCalls: [Int: Int] = [:]
+    private var finished: Set<Int> = []
     private var busy = false
     private var nextTicket = 0
     /// Bumped by every arrival, finish and completion: a settle timer fires only if nothing moved.
@@ -77,14 +82,16 @@ public actor VirtualTimeline {
 
     /// Suspends the call until it is its turn; returns the virtual time at which it completes.
     /// `key` names the call independently of when it arrived (its caller and that caller's call
-    /// number); it breaks ties between calls due at the same time. The caller performs the call's
-    /// effect and then calls ``done()``.
-    public func complete(after latency: Duration, key: String) async -> Duration {
+    /// number); it breaks ties between calls due at the same time. `participant` is who made it
+    /// (from 0; negative: no participant of the round). The caller performs the call's effect and
+    /// then calls ``done()``.
+    public func complete(after latency: Duration, key: String, participant: Int) async -> Duration {
         let due = now + max(.zero, latency)
         let ticket = nextTicket
         nextTicket += 1
         return await withCheckedContinuation { continuation in
-            waiting.append(Waiting(key: key, due: due, ticket: ticket, continuation: continuation))
+            waiting.append(Waiting(key: key, participant: participant, due: due, ticket: ticket, continuation: continuation))
+            if participant >= 0 { waitingCalls[participant, default: 0] += 1 }
             maximumWaiting = max(maximumWaiting, waiting.count)
             moved()
         }
@@ -97,9 +104,15 @@ public actor VirtualTimeline {
     }
 
     /// A participant finished (it will make no more calls this round).
-    public func participantFinished() {
-        finished += 1
+    public func participantFinished(_ participant: Int) {
+        guard participant >= 0 else { return }
+        finished.insert(participant)
         moved()
+    }
+
+    /// Participants with a call waiting or finished.
+    private var accountedFor: Int {
+        finished.count + waitingCalls.keys.lazy.filter { !self.finished.contains($0) }.count
     }
 
 
@@ -107,7 +120,7 @@ public actor VirtualTimeline {
         generation += 1
         quietSince = DriverClock.nanos()
         guard !busy, !waiting.isEmpty else { return }
-        if waiting.count + finished >= participants {
+        if accountedFor >= participants {
             release(settled: false)
             return
         }
@@ -147,6 +160,7 @@ public actor VirtualTimeline {
         if schedule == .bursts {
             let all = waiting.sorted { ($0.due, $0.key, $0.ticket) < ($1.due, $1.key, $1.ticket) }
             waiting.removeAll()
+            waitingCalls.removeAll()
             generation += 1
             completions += all.count
             if settled { settledCompletions += all.count }
@@ -160,6 +174,10 @@ public actor VirtualTimeline {
             if (a.due, a.key, a.ticket) < (b.due, b.key, b.ticket) { index = candidate }
         }
         let chosen = waiting.remove(at: index)
+        if chosen.participant >= 0 {
+            waitingCalls[chosen.participant, default: 1] -= 1
+            if waitingCalls[chosen.participant] == 0 { waitingCalls[chosen.participant] = nil }
+        }
         busy = true
         generation += 1
         completions += 1

@@ -39,12 +39,12 @@ import Testing
         let timeline = VirtualTimeline(participants: 3)
         let order = EffectLog()
         await withTaskGroup(of: Void.self) { group in
-            for (key, latency) in [("slow", 30), ("fast", 5), ("middle", 12)] {
+            for (participant, (key, latency)) in [("slow", 30), ("fast", 5), ("middle", 12)].enumerated() {
                 group.addTask {
-                    let at = await timeline.complete(after: .milliseconds(latency), key: key)
+                    let at = await timeline.complete(after: .milliseconds(latency), key: key, participant: participant)
                     order.entries.withLock { $0.append("\(key)@\(at.wholeMilliseconds)") }
                     await timeline.done()
-                    await timeline.participantFinished()
+                    await timeline.participantFinished(participant)
                 }
             }
         }
@@ -58,10 +58,34 @@ import Testing
     /// never shows as waiting: the settle window completes the waiting call anyway.
     @Test func aParticipantWaitingElsewhereDoesNotStallTheOthers() async {
         let timeline = VirtualTimeline(participants: 2, settle: .milliseconds(2))
-        let at = await timeline.complete(after: .milliseconds(7), key: "alone")
+        let at = await timeline.complete(after: .milliseconds(7), key: "alone", participant: 0)
         await timeline.done()
         #expect(at == .milliseconds(7))
         #expect(await timeline.settledCompletions == 1)
+    }
+
+    /// Quiescence counts participants, not calls: one participant's two calls in flight, a second
+    /// finish report of the same participant, or a call no participant owns never stand in for a
+    /// participant whose call is still on its way (it may be due first).
+    @Test func participantsAreCountedNotCalls() async {
+        let timeline = VirtualTimeline(participants: 3, idle: { false })
+        let order = EffectLog()
+        await timeline.participantFinished(2)
+        await timeline.participantFinished(2)
+        await withTaskGroup(of: Void.self) { group in
+            for (participant, key, latency, delay) in [(0, "first of 0", 40, 0), (0, "second of 0", 50, 0),
+                                                       (-1, "nobody's", 45, 0), (1, "late but due first", 1, 30)] {
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    let at = await timeline.complete(after: .milliseconds(latency), key: key, participant: participant)
+                    order.entries.withLock { $0.append("\(key)@\(at.wholeMilliseconds)") }
+                    await timeline.done()
+                    if participant == 1 { await timeline.participantFinished(1) }
+                }
+            }
+        }
+        #expect(order.entries.withLock { $0 } == ["late but due first@1", "first of 0@40", "nobody's@45", "second of 0@50"])
+        #expect(await timeline.settledCompletions == 0)
     }
 }
 

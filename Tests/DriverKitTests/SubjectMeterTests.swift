@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import DriverKit
+import Foundation
+import Synchronization
+import Testing
+import Wire
+
+/// The driver's end of the control channel, against a fake grader on a socket.
+@Suite struct SubjectMeterTests {
+    /// A reading still in flight on another thread when the check ends (a service's idle probe)
+    /// is answered before the report goes out, and nothing is asked after it: an answer left
+    /// unread when the driver exits makes the grader's next read fail with a reset connection
+    /// instead of ending with the report (a flaky `internal_error` seen in CI).
+    @Test func theReportWaitsForAReadingInFlightAndIsTheLastFrame() throws {
+        var pair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let meter = SubjectMeter(descriptor: pair[0])
+        let grader = pair[1]
+        let requestArrived = DispatchSemaphore(value: 0)
+        let graderDone = DispatchSemaphore(value: 0)
+        // What the grader saw: the frames in order, and whether the report was already waiting in
+        // its receive buffer when it answered the reading.
+        let seen = Mutex<(kinds: [Frame.Kind], reportQueuedBeforeAnswer: Bool?)>(([], nil))
+        let graderThread = Thread {
+            let reader = FrameReader(descriptor: grader)
+            let writer = FrameWriter(descriptor: grader)
+            while let frame = try? reader.next() {
+                let first = seen.withLock { seen in
+                    seen.kinds.append(frame.kind)
+                    return seen.kinds.count == 1
+                }
+                guard frame.kind == .meterRequest else { continue }
+                if first {
+                    requestArrived.signal()
+                    usleep(50_000)
+                    var queued: Int32 = 0
+                    _ = ioctl(grader, UInt(FIONREAD), &queued)
+                    seen.withLock { $0.reportQueuedBeforeAnswer = queued > 0 }
+                }
+                try? writer.send(Frame(.meterReading, id: frame.id,
+                                       body: MeterReading(alive: true, residentBytes: 1, cpuMicros: 2).wireBytes))
+            }
+            graderDone.signal()
+        }
+        graderThread.start()
+        let probeThread = Thread { _ = try? meter.read() }
+        probeThread.start()
+        #expect(requestArrived.wait(timeout: .now() + 10) == .success)
+
+        try meter.send(DriverReport(status: .pass, message: "passed"))
+        // After the report the meter is closed: a late probe asks nothing.
+        #expect(throws: MeterUnavailable.self) { try meter.read() }
+        shutdown(pair[0], Int32(SHUT_WR))  // the grader reads to the end
+        #expect(graderDone.wait(timeout: .now() + 10) == .success)
+
+        let result = seen.withLock { $0 }
+        #expect(result.kinds == [.meterRequest, .report])
+        #expect(result.reportQueuedBeforeAnswer == false, "the report was sent while a reading was unanswered")
+    }
+}
