@@ -29,6 +29,17 @@ public struct CheckTimeout: Error, CustomStringConvertible {
     public var description: String { what }
 }
 
+/// The check cannot judge what it exists for, as the driver's own record shows (say, a check of
+/// error recovery under contention whose round already breaks the rules without any fault: that
+/// is a race, charged by the concurrency checks, and it would hide whether recovery works). Reported
+/// as `skipped`: left out of its criterion's score, never a pass. Only a judgement of the driver's
+/// tables may throw it, never anything the subject says of itself.
+public struct CheckSkipped: Error, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
 /// The check could not be assessed for a reason that is the grader's, not the candidate's (say, a
 /// storm in which no two operations overlapped): reported as `error`, so the grading is retried
 /// and never counts against the candidate.

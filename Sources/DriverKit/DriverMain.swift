@@ -110,6 +110,8 @@ public enum DriverMain {
             return report(.timeout, await timeoutMessage(context, during: timeout.what))
         } catch let skipped as NotAssessed {
             return report(.error, "not assessed: \(skipped.reason)")
+        } catch let skipped as CheckSkipped {
+            return report(.skipped, "skipped: \(skipped.reason)")
         } catch let error as SubjectError {
             switch error {
             case .ended(let what):

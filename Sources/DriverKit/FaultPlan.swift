@@ -83,10 +83,17 @@ public enum InjectedFault: Sendable, Equatable, CustomStringConvertible {
 
 /// Applies a ``FaultPlan`` to calls as they complete (in the ``VirtualTimeline``'s order, so the
 /// same seed and the same calls get the same faults).
+///
+/// Whether a call draws a transient fault is decided by the seed, the *object* the call is about
+/// (a seat, a payment: what the driver sees in the call) and how many calls on that object
+/// completed before it, not by which caller made it: which of several concurrent callers does the
+/// work (the first to take a lock of the candidate's, say) is the machine's choice, and it must not
+/// change which faults the work meets. The caps and the scripted faults stay per caller, since they
+/// are what the README promises a caller.
 public final class FaultInjector: Sendable {
     public let plan: FaultPlan
     public let seed: UInt64
-    private let counts = Mutex<[Int: Counts]>([:])
+    private let counts = Mutex<(callers: [Int: Counts], objects: [String: Int])>(([:], [:]))
 
     private struct Counts {
         var consecutive = 0
@@ -102,17 +109,25 @@ public final class FaultInjector: Sendable {
     }
 
     /// The fault for call `key` (unique per call) of `caller`, its `number`-th call (from 0),
-    /// completing at virtual time `at`. `writes` says whether the call has an effect that can land
-    /// before the failure; `operation` names it for ``FaultPlan/firstFaultsByOperation``.
-    public func decide(key: String, caller: Int, number: Int, at: Duration, writes: Bool, operation: String = "") -> InjectedFault {
+    /// completing at virtual time `at`. `object` is what the call is about (nil: the call itself
+    /// decides, by `key`). `writes` says whether the call has an effect that can land before the
+    /// failure; `operation` names it for ``FaultPlan/firstFaultsByOperation``.
+    public func decide(key: String, object: String? = nil, caller: Int, number: Int, at: Duration, writes: Bool,
+                       operation: String = "") -> InjectedFault {
         if plan.down { return .beforeEffect }
         if plan.outages.contains(where: { $0.contains(at) }) { return .beforeEffect }
-        var generator = SeededGenerator(seed: seed, name: "fault " + key)
-        let fails = generator.fraction() < plan.rate
-        let landed = generator.fraction() < plan.afterEffectShare
         return counts.withLock { all -> InjectedFault in
-            var counts = all[caller, default: Counts()]
-            defer { all[caller] = counts }
+            var name = "fault " + key
+            if let object {
+                let index = all.objects[object, default: 0]
+                all.objects[object] = index + 1
+                name = "fault \(object) #\(index)"
+            }
+            var generator = SeededGenerator(seed: seed, name: name)
+            let fails = generator.fraction() < plan.rate
+            let landed = generator.fraction() < plan.afterEffectShare
+            var counts = all.callers[caller, default: Counts()]
+            defer { all.callers[caller] = counts }
             var scripted: InjectedFault?
             if writes {
                 scripted = counts.writes < plan.firstWriteFaults.count ? plan.firstWriteFaults[counts.writes] : nil

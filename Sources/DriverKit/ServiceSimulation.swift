@@ -88,8 +88,11 @@ public final class ServiceSimulation: Sendable {
     /// The current round's timeline.
     public var timeline: VirtualTimeline { state.withLock { $0.timeline } }
 
-    /// Waits for a call's turn. `latency` overrides the seeded one (a sleep lasts its duration).
-    public func turn(caller: Int, operation: String, writes: Bool, latency fixed: Duration? = nil) async -> Turn {
+    /// Waits for a call's turn. `object` is what the call is about (a seat, a payment), which with
+    /// the calls on it before decides its transient fault (see ``FaultInjector``). `latency`
+    /// overrides the seeded one (a sleep lasts its duration).
+    public func turn(caller: Int, operation: String, writes: Bool, object: String? = nil,
+                     latency fixed: Duration? = nil) async -> Turn {
         DriverRun.serviceCallReached()
         let (timeline, faults, number, roundStart) = state.withLock { state -> (VirtualTimeline, FaultInjector, Int, Duration) in
             let number = state.callNumbers[caller, default: 0]
@@ -107,7 +110,7 @@ public final class ServiceSimulation: Sendable {
         }
         let at = await timeline.complete(after: latency, key: key, participant: caller)
         let fault = fixed == nil
-            ? faults.decide(key: key, caller: caller, number: number, at: at - roundStart, writes: writes, operation: operation)
+            ? faults.decide(key: key, object: object, caller: caller, number: number, at: at - roundStart, writes: writes, operation: operation)
             : .none
         state.withLock { state in
             state.latest = max(state.latest, at)

@@ -255,6 +255,7 @@ public struct CheckRunner: Sendable {
         case .fail: outcome.status = .fail
         case .timeout: outcome.status = .timeout
         case .error: outcome.status = .error
+        case .skipped: outcome.status = .skipped
         case .subjectEnded:
             outcome.status = .crash
             let during = report.message.isEmpty ? "" : " (\(report.message))"

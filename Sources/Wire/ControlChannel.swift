@@ -43,6 +43,9 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
         /// The subject closed the channel or died before answering: the grader names the cause
         /// from the sandbox's verdict (crash, limit, forbidden system call).
         case subjectEnded
+        /// The driver's own record shows the check cannot judge what it exists for (it is left
+        /// out of its criterion's score; the message says why and which checks charge it).
+        case skipped
     }
 
     public var status: Status

@@ -125,4 +125,23 @@ import Testing
         #expect(faults(5) != faults(6))
         #expect(faults(5).contains(.afterEffect) && faults(5).contains(.beforeEffect) && faults(5).contains(.none))
     }
+
+    /// Which of several concurrent callers does the work on an object (the first to take the
+    /// candidate's lock, say) is the machine's choice: the faults that work meets follow the
+    /// object and its calls, whoever makes them.
+    @Test func faultsFollowTheObjectNotTheCaller() {
+        let plan = FaultPlan(rate: 0.4, maximumConsecutive: 3)
+        func faults(workDoneBy caller: Int) -> [InjectedFault] {
+            let injector = FaultInjector(plan: plan, seed: 9)
+            return (0..<30).map { number in
+                injector.decide(key: "\(caller) #\(number)", object: "payment pay_1", caller: caller, number: number,
+                                at: .zero, writes: true)
+            }
+        }
+        #expect(faults(workDoneBy: 3) == faults(workDoneBy: 17))
+        #expect(faults(workDoneBy: 3).contains(.none) && faults(workDoneBy: 3).contains { $0 != .none })
+        let injector = FaultInjector(plan: plan, seed: 9)
+        let other = (0..<30).map { injector.decide(key: "3 #\($0)", object: "payment pay_2", caller: 3, number: $0, at: .zero, writes: true) }
+        #expect(other != faults(workDoneBy: 3), "two objects drew the same faults")
+    }
 }

@@ -88,6 +88,8 @@ import Testing
             #expect(report.status == .graded, "\(what): \(summary(report))")
             let failing = Set(report.checks.filter { $0.status != .pass }.map(\.id))
             #expect(failing == Set(expected.failingChecks), "\(what): \(summary(report))")
+            let skipped = Set(report.checks.filter { $0.status == .skipped }.map(\.id))
+            #expect(skipped == Set(expected.skippedChecks), "\(what): \(summary(report))")
             let lost = Set(report.criteria.filter { $0.kind == .auto && $0.points < $0.maxPoints }.map(\.id.rawValue))
             #expect(lost == Set(expected.lostCriteria), "\(what): lost \(lost.sorted())")
             #expect(Set(report.redFlags.map(\.id.rawValue)) == Set(expected.redFlags), "\(what): \(summary(report))")

@@ -109,7 +109,10 @@ struct Solution: Sendable, CustomTestStringConvertible {
 /// What a known-bad variant must lose (`Variants/<name>/expected.json`).
 struct VariantExpectation: Decodable {
     var description: String
+    /// Every check that did not pass (skipped ones too).
     var failingChecks: [String]
+    /// Those of them that were skipped (not assessed, out of their criterion's score).
+    var skippedChecks: [String]
     var lostCriteria: [String]
     var redFlags: [String]
     var recommendation: String

@@ -174,7 +174,8 @@ public final class SeatStoreSimulator: ServiceHandler {
             throw CheckFailure("a malformed seat store call: \(error.message)")
         }
         guard state.withLock({ $0.tables[store] != nil }) else { throw CheckFailure("a call to seat store \(store), which does not exist") }
-        let turn = await simulation.turn(caller: caller, operation: "\(operation)", writes: operation != .read)
+        let turn = await simulation.turn(caller: caller, operation: "\(operation)", writes: operation != .read,
+                                         object: "store \(store): seat \(seatId)")
         let at = turn.at, fault = turn.fault
         var reply = WireWriter()
         state.withLock { state in

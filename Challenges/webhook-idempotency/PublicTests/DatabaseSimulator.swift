@@ -223,7 +223,11 @@ public final class DatabaseSimulator: ServiceHandler {
             throw CheckFailure("a malformed database call: \(error.message)")
         }
         guard state.withLock({ $0.tables[database] != nil }) else { throw CheckFailure("a call to database \(database), which does not exist") }
-        let turn = await simulation.turn(caller: caller, operation: operation.name, writes: operation != .subscriptions)
+        // What the call is about, as the database sees it: the payment, or the unique key.
+        let object = subscription.map { "payment \($0.paymentId)" }
+            ?? (operation == .subscriptions ? "payment \(text)" : "unique key \(text)")
+        let turn = await simulation.turn(caller: caller, operation: operation.name, writes: operation != .subscriptions,
+                                         object: "database \(database): \(object)")
         var reply = WireWriter()
         var what: String
         switch operation {

@@ -47,10 +47,11 @@ public enum ReserveSeatFaultChecks {
                 let seed = context.seed(default: 0x24)
                 let plan = FaultPlan(rate: 0.3, afterEffectShare: 0.5, maximumConsecutive: 3, maximumPerCaller: 3)
                 try await rehearseAlone(context)
+                let seats = (0..<20).map { "H\($0)" }
+                try await skipIfRacyWithoutFaults(context, seed: seed, seats: seats)
                 for round in 0..<2 {
                     let roundSeed = seed &+ UInt64(round)
                     let simulator = SeatStoreSimulator(seed: roundSeed, faults: plan)
-                    let seats = (0..<20).map { "H\($0)" }
                     let store = simulator.addStore(seats: seats)
                     // Two instances of the service on one store, as two servers would be.
                     let services = [try await RemoteSeatReservationService.make(context, simulator: simulator, store: store),
@@ -66,6 +67,29 @@ public enum ReserveSeatFaultChecks {
                 }
             },
         ]
+    }
+}
+
+/// The rounds of `timeouts-under-contention` without faults (the same seeds, seats and users, on
+/// stores of their own): if they already break a rule, the solution races (or fails plainly), which
+/// the storms, the race pass and the single-user checks charge; judging error recovery under
+/// contention on top would charge that bug twice, to the wrong criterion, so the check is skipped.
+func skipIfRacyWithoutFaults(_ context: CheckContext, seed: UInt64, seats: [String]) async throws {
+    for round in 0..<2 {
+        let roundSeed = seed &+ UInt64(round)
+        let simulator = SeatStoreSimulator(seed: roundSeed)
+        let store = simulator.addStore(seats: seats)
+        let services = [try await RemoteSeatReservationService.make(context, simulator: simulator, store: store),
+                        try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)]
+        let requests = seededRequests(seed: roundSeed, seats: seats, users: 200, firstCaller: round * 1_000)
+        let result = try await reserveAcross(services, requests)
+        let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(
+            because: "no store call failed"))
+        if let first = judge.violations(in: result).first {
+            throw CheckSkipped("without any timeout, the same 200 users on 20 seats (seed \(hex(roundSeed))) already "
+                + "break a rule: \(first.message). That is a race or a plain bug, charged by the storms and the "
+                + "checks without faults; error recovery under contention cannot be judged apart from it")
+        }
     }
 }
 
