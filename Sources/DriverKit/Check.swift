@@ -38,6 +38,22 @@ public struct CheckSkipped: Error, CustomStringConvertible {
     public let reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+
+    /// Runs `body`, a check's phase without the condition the check exists for (faults, say),
+    /// and turns a hang there into a skip: `what` did not finish within the check's time, which
+    /// the checks of that phase charge (a deadlock fails the storms), not this one.
+    public static func ifHanging<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SubjectError {
+            guard case .timedOut = error else { throw error }
+            throw CheckSkipped("\(what) did not finish within the check's time (a deadlock or livelock, charged by "
+                + "the concurrent checks); what this check exists for cannot be judged apart from it")
+        } catch is CheckTimeout {
+            throw CheckSkipped("\(what) did not finish within the check's time (a deadlock or livelock, charged by "
+                + "the concurrent checks); what this check exists for cannot be judged apart from it")
+        }
+    }
 }
 
 /// The check could not be assessed for a reason that is the grader's, not the candidate's (say, a

@@ -153,7 +153,8 @@ public struct CheckRunner: Sendable {
                 return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
             }
             return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros,
-                                runnableThreads: UInt64(ProcessProbe.runnableThreads(program)))
+                                // Unknown counts as busy: the timeline then waits, never guesses.
+                                runnableThreads: ProcessProbe.runnableThreads(program).map(UInt64.init) ?? .max)
         }
         server.start()
 

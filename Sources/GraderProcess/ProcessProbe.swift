@@ -40,9 +40,10 @@ public enum ProcessProbe {
     }
 
     /// How many threads of `processID` are running or ready to run (state `R` in
-    /// `/proc/<pid>/task/<tid>/stat`); 0 when every thread waits, or the process is gone.
-    public static func runnableThreads(_ processID: Int32) -> Int {
-        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(processID)/task") else { return 0 }
+    /// `/proc/<pid>/task/<tid>/stat`); 0 when every thread waits; nil when its threads cannot be
+    /// listed (the process is gone, or `/proc` is not readable): never a guess that it is idle.
+    public static func runnableThreads(_ processID: Int32) -> Int? {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(processID)/task") else { return nil }
         var runnable = 0
         for task in tasks {
             guard let text = try? String(contentsOfFile: "/proc/\(processID)/task/\(task)/stat", encoding: .utf8),

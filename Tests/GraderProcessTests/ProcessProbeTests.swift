@@ -26,6 +26,14 @@ import Testing
         #expect(!ProcessProbe.isRunning(child), "a reaped process is gone")
     }
 
+    /// The thread asking is running, so its own process has one runnable thread at least; a
+    /// process whose threads cannot be listed is unknown (nil), never idle (0), which would let the
+    /// services' timeline complete a call before the subject has made all of its own.
+    @Test func runnableThreadsAreCountedAndUnknownIsNotIdle() {
+        #expect((ProcessProbe.runnableThreads(getpid()) ?? 0) >= 1)
+        #expect(ProcessProbe.runnableThreads(Int32.max) == nil)
+    }
+
     @Test func aDescriptorTargetNamesThePipeOrSaysWhyNot() throws {
         var ends: [Int32] = [0, 0]
         try #require(pipe(&ends) == 0)

@@ -74,9 +74,12 @@ public enum WebhookConcurrencyChecks {
 /// a database of its own): if they already break a rule, the handler races (or fails plainly),
 /// which the concurrent checks, the race pass and the checks without faults charge; judging error
 /// recovery on top would charge that bug twice, to the wrong criterion, so the check is skipped.
+/// So is a round that hangs without faults (a deadlock: the concurrent checks time out too).
 func skipIfRacyWithoutFaults(_ context: CheckContext, seed: UInt64, _ deliveries: [WebhookDelivery]) async throws {
     let (_, handler, judge) = try await setUp(context, seed: seed)
-    let round = try await handler.deliverAll(deliveries)
+    let round = try await CheckSkipped.ifHanging("without any database failure, the same \(deliveries.count) deliveries at once (seed \(hex(seed)))") {
+        try await handler.deliverAll(deliveries)
+    }
     if let first = judge.violations(in: round).first {
         throw CheckSkipped("without any database failure, the same \(deliveries.count) deliveries at once (seed \(hex(seed))) "
             + "already break a rule: \(first.message). That is a race or a plain bug, charged by the concurrent checks "
