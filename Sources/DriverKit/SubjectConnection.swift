@@ -16,6 +16,13 @@ public final class SubjectConnection: Sendable {
     private let descriptor: Int32
     private let writer: FrameWriter
     private let state = Mutex<State>(State())
+    /// The check's deadline (a ``DriverClock`` reading), shared with the writer, which gives up at it.
+    private let deadline: Deadline
+
+    private final class Deadline: Sendable {
+        let nanos = Atomic<UInt64>(.max)
+        var now: UInt64 { nanos.load(ordering: .acquiring) }
+    }
 
     /// Largest service call body accepted.
     static let maximumServiceCallBytes = 1 << 20
@@ -35,7 +42,6 @@ public final class SubjectConnection: Sendable {
         var saidHello = false
         /// Once set, every waiting and future request fails with it.
         var broken: SubjectError?
-        var deadline: UInt64 = .max
         var services: [String: any ServiceHandler] = [:]
         var serviceCallsInFlight: Set<UInt64> = []
         var serviceCallsReceived = 0
@@ -44,7 +50,11 @@ public final class SubjectConnection: Sendable {
     /// `descriptor` is the driver's end of the subject channel; the connection owns it.
     public init(descriptor: Int32) {
         self.descriptor = descriptor
-        writer = FrameWriter(descriptor: descriptor)
+        // A subject that stops reading its channel holds none of the driver's threads past the
+        // check's deadline (the write then times out, as a request would).
+        let deadline = Deadline()
+        self.deadline = deadline
+        writer = FrameWriter(descriptor: descriptor, deadline: { deadline.now })
     }
 
     /// Starts reading the subject's frames and watching the deadline.
@@ -56,7 +66,7 @@ public final class SubjectConnection: Sendable {
     /// Requests still waiting when `nanos` (a ``DriverClock`` reading) passes fail with
     /// ``SubjectError/timedOut(during:)``, and so does every request after it.
     public func setDeadline(_ nanos: UInt64) {
-        state.withLock { $0.deadline = nanos }
+        state.withLock { _ in deadline.nanos.store(nanos, ordering: .releasing) }
     }
 
     /// Waits for the subject's hello (its runtime is up and speaks this protocol version).
@@ -86,7 +96,7 @@ public final class SubjectConnection: Sendable {
         return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<WireReader, any Error>) in
             let registered: Result<UInt64, SubjectError> = state.withLock { state in
                 if let broken = state.broken { return .failure(broken.during(what)) }
-                if DriverClock.nanos() >= state.deadline { return .failure(.timedOut(during: what)) }
+                if DriverClock.nanos() >= deadline.now { return .failure(.timedOut(during: what)) }
                 let id = state.nextID
                 state.nextID += 1
                 state.waiting[id] = Waiter(continuation: continuation, operation: what)
@@ -98,6 +108,8 @@ public final class SubjectConnection: Sendable {
             case .success(let id):
                 do {
                     try writer.send(Frame(.request, id: id, body: body.bytes))
+                } catch let error as ChannelIOError where error.code == ETIMEDOUT {
+                    fail(.timedOut(during: what))
                 } catch {
                     fail(.ended(during: what))
                 }
@@ -230,7 +242,13 @@ public final class SubjectConnection: Sendable {
                     reply = Frame(.serviceFailure, id: id, body: "\(error)".wireBytes)
                 }
                 self.state.withLock { _ = $0.serviceCallsInFlight.remove(id) }
-                try? writer.send(reply)
+                do {
+                    try writer.send(reply)
+                } catch let error as ChannelIOError where error.code == ETIMEDOUT {
+                    self.fail(.timedOut(during: "the reply to a service call (the subject stopped reading its channel)"))
+                } catch {
+                    self.fail(.ended(during: "the reply to a service call"))
+                }
             }
             return nil
         default:
@@ -240,12 +258,12 @@ public final class SubjectConnection: Sendable {
 
     private func watchDeadline() {
         while true {
-            let (deadline, broken) = state.withLock { ($0.deadline, $0.broken) }
+            let (due, broken) = state.withLock { (deadline.now, $0.broken) }
             if broken != nil { return }
-            if DriverClock.nanos() >= deadline {
+            if DriverClock.nanos() >= due {
                 // Only what waits now times out; the deadline may be moved for a last request.
                 let waiters = state.withLock { state -> [Waiter] in
-                    guard DriverClock.nanos() >= state.deadline else { return [] }
+                    guard DriverClock.nanos() >= deadline.now else { return [] }
                     let waiters = Array(state.waiting.values)
                     state.waiting.removeAll()
                     return waiters

@@ -74,35 +74,59 @@ public final class FrameReader {
 ///
 /// Sockets are written with `MSG_NOSIGNAL`, so a peer that has gone away is an error, not a
 /// SIGPIPE that would end the writing process.
+///
+/// With a `deadline` (a `CLOCK_MONOTONIC` reading in nanoseconds, asked again while it waits, so
+/// it may move), a peer that stops reading cannot hold the writer past it: the write fails with
+/// `ETIMEDOUT` instead of blocking the thread for good (the driver's writes to a hostile subject).
 public final class FrameWriter: Sendable {
     private let descriptor: Int32
     private let lock = Mutex<Void>(())
+    private let deadline: (@Sendable () -> UInt64)?
 
-    public init(descriptor: Int32) { self.descriptor = descriptor }
+    public init(descriptor: Int32, deadline: (@Sendable () -> UInt64)? = nil) {
+        self.descriptor = descriptor
+        self.deadline = deadline
+    }
 
     public func send(_ frame: Frame) throws {
         let bytes = frame.encoded
-        try lock.withLock { _ in try ChannelIO.writeAll(descriptor, bytes) }
+        try lock.withLock { _ in try ChannelIO.writeAll(descriptor, bytes, deadline: deadline) }
     }
 }
 
 public enum ChannelIO {
-    /// Writes every byte, retrying short writes and EINTR.
-    public static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
+    /// Writes every byte, retrying short writes and EINTR; with a `deadline` (see
+    /// ``FrameWriter``), a socket that stays full until it passes fails with `ETIMEDOUT`.
+    public static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], deadline: (@Sendable () -> UInt64)? = nil) throws {
+        let flags = Int32(MSG_NOSIGNAL) | (deadline == nil ? 0 : Int32(MSG_DONTWAIT))
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
                 let pointer = raw.baseAddress! + offset
                 let count = raw.count - offset
-                let sent = send(descriptor, pointer, count, Int32(MSG_NOSIGNAL))
+                let sent = send(descriptor, pointer, count, flags)
                 return sent < 0 && errno == ENOTSOCK ? write(descriptor, pointer, count) : sent
             }
             if written < 0 {
                 if errno == EINTR { continue }
+                if let deadline, errno == EAGAIN || errno == EWOULDBLOCK {
+                    let now = monotonicNanos(), until = deadline()
+                    guard now < until else { throw ChannelIOError(operation: "write", code: ETIMEDOUT) }
+                    var watched = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&watched, 1, Int32(min(100, (until - now) / 1_000_000 + 1)))
+                    continue
+                }
                 throw ChannelIOError(operation: "write", code: errno)
             }
             offset += written
         }
+    }
+
+    /// `CLOCK_MONOTONIC` in nanoseconds (the clock of writers' deadlines).
+    public static func monotonicNanos() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }
 

@@ -142,6 +142,36 @@ import Wire
             _ = try await harness.connection.request("op")
         }
     }
+
+    struct Large: ServiceHandler {
+        func handle(_ call: ServiceCall) async throws -> [UInt8] { Array(repeating: 7, count: 256 << 10) }
+    }
+
+    /// A subject that makes service calls and then stops reading its channel fills the socket
+    /// with replies; the driver's writes give up at the check's deadline, so the check ends as a
+    /// timeout (the candidate's), never with the driver's threads stuck until its watchdog calls
+    /// it the grader's fault.
+    @Test(.timeLimit(.minutes(1)))
+    func aSubjectThatStopsReadingTimesOutAtTheDeadline() async throws {
+        let harness = Harness(deadline: DriverClock.nanos() + 500_000_000)
+        harness.connection.serve("large", with: Large())
+        try harness.hello()
+        for id in 1...16 {
+            var call = WireWriter()
+            call.string("large")
+            call.data([])
+            try harness.writer.send(Frame(.serviceCall, id: UInt64(id), body: call.bytes))
+        }
+        let started = DriverClock.nanos()
+        try await Task.sleep(for: .milliseconds(100))
+        do {
+            _ = try await harness.connection.request("op")
+            Issue.record("a request was answered by a subject that reads nothing")
+        } catch let error as SubjectError {
+            guard case .timedOut = error else { Issue.record("expected a timeout, got \(error)"); return }
+        }
+        #expect(DriverClock.seconds(since: started) < 5, "the driver's writes outlived the deadline")
+    }
 }
 
 /// The fake subject's reader, handed to the task that answers the next request.
