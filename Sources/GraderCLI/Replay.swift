@@ -63,7 +63,7 @@ struct Replay: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(outcome), as: UTF8.self))
         case .text:
             let seedText = parsedSeed.map { "seed 0x" + String($0, radix: 16) } ?? "its default seed"
-            print("\(outcome.status == .pass ? "✓" : "✗") \(challenge) \(outcome.id) \(outcome.status.rawValue) under \(seedText) (\(outcome.durationMs) ms)")
+            print("\(outcome.status == .pass ? "✓" : outcome.status == .skipped ? "–" : "✗") \(challenge) \(outcome.id) \(outcome.status.rawValue) under \(seedText) (\(outcome.durationMs) ms)")
             print("    " + ControlCharacters.neutralize(outcome.message))
             for line in outcome.evidence { print("    · " + ControlCharacters.neutralize(line)) }
         }

@@ -25,7 +25,7 @@ struct Test: AsyncParsableCommand {
             print(ControlCharacters.neutralize(run.message ?? ""))
         default:
             for outcome in run.outcomes {
-                print("\(outcome.status == .pass ? "✓" : "✗") \(outcome.id) \(outcome.status.rawValue) (\(outcome.durationMs) ms)")
+                print("\(outcome.status == .pass ? "✓" : outcome.status == .skipped ? "–" : "✗") \(outcome.id) \(outcome.status.rawValue) (\(outcome.durationMs) ms)")
                 if outcome.status != .pass { print("    " + ControlCharacters.neutralize(outcome.message)) }
             }
             print("\(run.outcomes.filter { $0.status == .pass }.count) of \(run.outcomes.count) public checks passed; the hidden checks go much further.")
