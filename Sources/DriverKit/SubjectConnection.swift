@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Synchronization
 import Wire
 
@@ -18,6 +19,15 @@ public final class SubjectConnection: Sendable {
     private let state = Mutex<State>(State())
     /// The check's deadline (a ``DriverClock`` reading), shared with the writer, which gives up at it.
     private let deadline: Deadline
+    /// Writes happen here, in order, never on the tasks' threads: a subject slow to read its
+    /// channel then holds this queue's thread, not the few the driver's tasks run on.
+    private let writes = DispatchQueue(label: "subject-channel-writes")
+    /// Frames queued on ``writes`` and not yet written: traffic the kernel's queues do not show
+    /// yet (``channelBusy``).
+    private let queuedWrites = Atomic<Int>(0)
+    /// The reader has taken frames off the socket and not handled them all: traffic the kernel's
+    /// queues no longer show.
+    private let readerHolds = Atomic<Bool>(false)
 
     private final class Deadline: Sendable {
         let nanos = Atomic<UInt64>(.max)
@@ -106,12 +116,17 @@ public final class SubjectConnection: Sendable {
             case .failure(let error):
                 continuation.resume(throwing: error)
             case .success(let id):
-                do {
-                    try writer.send(Frame(.request, id: id, body: body.bytes))
-                } catch let error as ChannelIOError where error.code == ETIMEDOUT {
-                    fail(.timedOut(during: what))
-                } catch {
-                    fail(.ended(during: what))
+                let frame = Frame(.request, id: id, body: body.bytes)
+                queuedWrites.add(1, ordering: .sequentiallyConsistent)
+                writes.async { [self] in
+                    defer { queuedWrites.subtract(1, ordering: .sequentiallyConsistent) }
+                    do {
+                        try writer.send(frame)
+                    } catch let error as ChannelIOError where error.code == ETIMEDOUT {
+                        fail(.timedOut(during: what))
+                    } catch {
+                        fail(.ended(during: what))
+                    }
                 }
             }
         }
@@ -150,8 +165,12 @@ public final class SubjectConnection: Sendable {
 
     /// Whether bytes are on their way across the channel: the subject's, not yet read here, or
     /// the driver's, not yet read by the subject (the kernel's queues; `FIONREAD` and `SIOCOUTQ`,
-    /// which for a Unix socket counts what the peer has not consumed). Unknown counts as moving.
+    /// which for a Unix socket counts what the peer has not consumed), or here but not yet through
+    /// (frames queued to be written, or read and not yet handled). Unknown counts as moving.
     public var channelBusy: Bool {
+        if queuedWrites.load(ordering: .sequentiallyConsistent) > 0 || readerHolds.load(ordering: .sequentiallyConsistent) {
+            return true
+        }
         var unread: Int32 = 0, unconsumed: Int32 = 0
         guard ioctl(descriptor, 0x541B /* FIONREAD */, &unread) == 0,
               ioctl(descriptor, 0x5411 /* SIOCOUTQ */, &unconsumed) == 0 else { return true }
@@ -177,7 +196,11 @@ public final class SubjectConnection: Sendable {
                 fail(.ended(during: ""))
                 return
             }
-            if let violation = handle(frame) {
+            readerHolds.store(true, ordering: .sequentiallyConsistent)
+            let violation = handle(frame)
+            // Frames read in the same system call wait in the reader's buffer: still traffic.
+            readerHolds.store(reader.hasBufferedBytes, ordering: .sequentiallyConsistent)
+            if let violation {
                 fail(.malformed(violation))
                 return
             }
@@ -242,12 +265,16 @@ public final class SubjectConnection: Sendable {
                     reply = Frame(.serviceFailure, id: id, body: "\(error)".wireBytes)
                 }
                 self.state.withLock { _ = $0.serviceCallsInFlight.remove(id) }
-                do {
-                    try writer.send(reply)
-                } catch let error as ChannelIOError where error.code == ETIMEDOUT {
-                    self.fail(.timedOut(during: "the reply to a service call (the subject stopped reading its channel)"))
-                } catch {
-                    self.fail(.ended(during: "the reply to a service call"))
+                self.queuedWrites.add(1, ordering: .sequentiallyConsistent)
+                self.writes.async {
+                    defer { self.queuedWrites.subtract(1, ordering: .sequentiallyConsistent) }
+                    do {
+                        try writer.send(reply)
+                    } catch let error as ChannelIOError where error.code == ETIMEDOUT {
+                        self.fail(.timedOut(during: "the reply to a service call (the subject stopped reading its channel)"))
+                    } catch {
+                        self.fail(.ended(during: "the reply to a service call"))
+                    }
                 }
             }
             return nil

@@ -70,6 +70,9 @@ public struct CheckMapping: Codable, Sendable, Equatable {
             if criteria[check.id]?.values.contains(where: { $0 > 0 }) != true {
                 problems.append("check \(check.id) has no weight toward any criterion")
             }
+            for other in check.defersTo where other == check.id || !allChecks.contains(where: { $0.id == other }) {
+                problems.append("check \(check.id) defers to \(other), which is not another check")
+            }
         }
         for (check, weights) in criteria {
             if !ids.contains(check) { problems.append("weights name unknown check \(check)") }

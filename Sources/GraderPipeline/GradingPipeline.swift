@@ -194,12 +194,13 @@ public struct GradingPipeline: Sendable {
             progress(.runningChecks(total: checks.count))
             let started = ContinuousClock.now
             let done = Atomic<Int>(0)
-            let outcomes = await CheckRunner(runner: runner, parallelism: parallelism,
-                                             runtimePaths: [toolchain.runtimeLibraryDirectory], settings: settings).run(
+            let ran = await CheckRunner(runner: runner, parallelism: parallelism,
+                                        runtimePaths: [toolchain.runtimeLibraryDirectory], settings: settings).run(
                 checks, subject: binary, driver: module.driverExecutable, workDirectory: workDirectory
             ) { outcome in
                 progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
             }
+            let outcomes = SkipConfirmation.apply(to: ran, checks: all)
             if let broken = outcomes.first(where: { $0.status == .error }) {
                 throw GraderFault.checkHarness(check: broken.id, message: broken.message)
             }

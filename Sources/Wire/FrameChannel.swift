@@ -21,6 +21,10 @@ public final class FrameReader {
         self.maximumBodyBytes = maximumBodyBytes
     }
 
+    /// Whether bytes already read from the descriptor wait here for ``next()`` (the kernel no
+    /// longer counts them as unread).
+    public var hasBufferedBytes: Bool { buffer.count > start }
+
     /// The next frame, or nil at the end of the stream. Throws ``WireError`` on malformed bytes,
     /// ``ChannelIOError`` when reading fails.
     public func next() throws -> Frame? {
