@@ -58,12 +58,13 @@ public final class ServiceSimulation: Sendable {
 
     /// Starts a round of `participants` concurrent callers: a fresh timeline, starting where the
     /// last round ended (one clock for the whole check), and a new fault plan if one is given (a
-    /// service that heals, say; outages are timed from the start of the round).
+    /// service that heals, say; outages are timed from the start of the round). `members` are the
+    /// participants' caller ids, when the check knows them (see ``VirtualTimeline``).
     @discardableResult
-    public func beginRound(participants: Int, faults plan: FaultPlan? = nil) -> VirtualTimeline {
+    public func beginRound(participants: Int, members: Set<Int>? = nil, faults plan: FaultPlan? = nil) -> VirtualTimeline {
         state.withLock { state in
             let start = state.latest
-            let timeline = VirtualTimeline(participants: participants, start: start,
+            let timeline = VirtualTimeline(participants: participants, members: members, start: start,
                                            schedule: DriverRun.isRacePass ? .bursts : .oneAtATime,
                                            idle: idleProbe ?? quiescenceProbe())
             state.timeline = timeline

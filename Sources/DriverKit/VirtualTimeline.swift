@@ -40,6 +40,8 @@ public actor VirtualTimeline {
     }
 
     private let participants: Int
+    /// The participants' ids, when known: calls and finishes of anyone else count for no one.
+    private let members: Set<Int>?
     private let settle: Duration
     private let schedule: Schedule
     private let idle: (@Sendable () async -> Bool?)?
@@ -70,9 +72,12 @@ public actor VirtualTimeline {
     /// Longest wait for an idle subject before the earliest call completes anyway.
     public static let maximumQuietSeconds = 0.5
 
-    public init(participants: Int, settle: Duration = .milliseconds(1), start: Duration = .zero,
+    /// `members`, when given, are the participants' ids: a call or finish from any other id (a task
+    /// left over from an earlier round, a forged tag) then stands in for no participant.
+    public init(participants: Int, members: Set<Int>? = nil, settle: Duration = .milliseconds(1), start: Duration = .zero,
                 schedule: Schedule = .oneAtATime, idle: (@Sendable () async -> Bool?)? = nil) {
         self.participants = max(1, participants)
+        self.members = members
         self.settle = settle
         self.schedule = schedule
         self.idle = idle
@@ -91,7 +96,7 @@ public actor VirtualTimeline {
         nextTicket += 1
         return await withCheckedContinuation { continuation in
             waiting.append(Waiting(key: key, participant: participant, due: due, ticket: ticket, continuation: continuation))
-            if participant >= 0 { waitingCalls[participant, default: 0] += 1 }
+            if counts(participant) { waitingCalls[participant, default: 0] += 1 }
             maximumWaiting = max(maximumWaiting, waiting.count)
             moved()
         }
@@ -105,9 +110,13 @@ public actor VirtualTimeline {
 
     /// A participant finished (it will make no more calls this round).
     public func participantFinished(_ participant: Int) {
-        guard participant >= 0 else { return }
+        guard counts(participant) else { return }
         finished.insert(participant)
         moved()
+    }
+
+    private func counts(_ participant: Int) -> Bool {
+        participant >= 0 && members.map { $0.contains(participant) } ?? true
     }
 
     /// Participants with a call waiting or finished.
@@ -174,7 +183,7 @@ public actor VirtualTimeline {
             if (a.due, a.key, a.ticket) < (b.due, b.key, b.ticket) { index = candidate }
         }
         let chosen = waiting.remove(at: index)
-        if chosen.participant >= 0 {
+        if counts(chosen.participant) {
             waitingCalls[chosen.participant, default: 1] -= 1
             if waitingCalls[chosen.participant] == 0 { waitingCalls[chosen.participant] = nil }
         }

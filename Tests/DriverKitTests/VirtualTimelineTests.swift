@@ -65,16 +65,18 @@ import Testing
     }
 
     /// Quiescence counts participants, not calls: one participant's two calls in flight, a second
-    /// finish report of the same participant, or a call no participant owns never stand in for a
-    /// participant whose call is still on its way (it may be due first).
+    /// finish report of the same participant, or a call no participant owns (no id, or an id not
+    /// in the round) never stand in for a participant whose call is still on its way (it may be
+    /// due first).
     @Test func participantsAreCountedNotCalls() async {
-        let timeline = VirtualTimeline(participants: 3, idle: { false })
+        let timeline = VirtualTimeline(participants: 3, members: [0, 1, 2], idle: { false })
         let order = EffectLog()
         await timeline.participantFinished(2)
         await timeline.participantFinished(2)
         await withTaskGroup(of: Void.self) { group in
             for (participant, key, latency, delay) in [(0, "first of 0", 40, 0), (0, "second of 0", 50, 0),
-                                                       (-1, "nobody's", 45, 0), (1, "late but due first", 1, 30)] {
+                                                       (-1, "nobody's", 45, 0), (7, "a stranger's", 46, 0),
+                                                       (1, "late but due first", 1, 30)] {
                 group.addTask {
                     try? await Task.sleep(for: .milliseconds(delay))
                     let at = await timeline.complete(after: .milliseconds(latency), key: key, participant: participant)
@@ -84,7 +86,8 @@ import Testing
                 }
             }
         }
-        #expect(order.entries.withLock { $0 } == ["late but due first@1", "first of 0@40", "nobody's@45", "second of 0@50"])
+        #expect(order.entries.withLock { $0 } == ["late but due first@1", "first of 0@40", "nobody's@45", "a stranger's@46",
+                                                   "second of 0@50"])
         #expect(await timeline.settledCompletions == 0)
     }
 }

@@ -127,7 +127,7 @@ public final class SeatStoreSimulator: ServiceHandler {
     /// Starts a round of `callers` concurrent reservations: a fresh timeline (virtual time 0) on
     /// which they are the participants.
     func beginRound(_ requests: [ReservationRequest]) -> VirtualTimeline {
-        let timeline = simulation.beginRound(participants: requests.count)
+        let timeline = simulation.beginRound(participants: requests.count, members: Set(requests.map(\.caller)))
         state.withLock { state in
             state.requested = Dictionary(requests.map { ($0.caller, ($0.seatId, $0.userId)) }, uniquingKeysWith: { first, _ in first })
             state.answers = [:]

@@ -104,7 +104,7 @@ public final class DatabaseSimulator: ServiceHandler {
     /// Starts a round of `callers` (each named for the evidence), with a new fault plan if given.
     func beginRound(_ callers: [(caller: Int, who: String, paymentId: String?)], faults: FaultPlan? = nil) -> VirtualTimeline {
         let plansBefore = simulation.plans.map(\.plan.description)
-        let timeline = simulation.beginRound(participants: callers.count, faults: faults)
+        let timeline = simulation.beginRound(participants: callers.count, members: Set(callers.map(\.caller)), faults: faults)
         let plans = simulation.plans
         state.withLock { state in
             if plans.map(\.plan.description) != plansBefore || state.events.isEmpty, let last = plans.last {
