@@ -45,11 +45,7 @@ public struct CheckSkipped: Error, CustomStringConvertible {
     public static func ifHanging<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as SubjectError {
-            guard case .timedOut = error else { throw error }
-            throw CheckSkipped("\(what) did not finish within the check's time (a deadlock or livelock, charged by "
-                + "the concurrent checks); what this check exists for cannot be judged apart from it")
-        } catch is CheckTimeout {
+        } catch let error where error is CheckTimeout || (error as? SubjectError).map(\.isTimeout) == true {
             throw CheckSkipped("\(what) did not finish within the check's time (a deadlock or livelock, charged by "
                 + "the concurrent checks); what this check exists for cannot be judged apart from it")
         }

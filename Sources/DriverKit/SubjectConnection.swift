@@ -324,6 +324,12 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The check's deadline passed first.
+    var isTimeout: Bool {
+        if case .timedOut = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .ended(let what): "the subject ended" + (what.isEmpty ? "" : " during \(what)")
