@@ -15,6 +15,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Hummingbird's test client is built on it already; the CLI and the notifier use it too.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Core model: challenges, rubric, check results, scoring, the report schema.
@@ -44,9 +51,31 @@ let package = Package(
         .target(name: "SubjectRuntime", dependencies: ["Wire"], exclude: ["README.md"]),
         // Outside: what checks are written with, and the driver process's entry point.
         .target(name: "DriverKit", dependencies: ["Wire"], exclude: ["README.md"]),
+        // The HTTP API's request and response bodies, shared by the daemon and its clients.
+        .target(name: "GraderAPI", dependencies: ["GraderModel"]),
+        // The daemon (SPEC §8): HTTP API, auth, grading workers, notifications, metrics.
+        .target(name: "GraderServer", dependencies: [
+            "GraderModel", "GraderStore", "GraderPipeline", "GraderReports", "GraderAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], exclude: ["OpenAPI/openapi.json"]),
+        // The client side of the API, for `submit`, `status`, `report` and `list` against a server.
+        .target(name: "GraderClient", dependencies: [
+            "GraderModel", "GraderAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // Subcommands of `grader` (a library so tests can drive them).
         .target(name: "GraderCLI", dependencies: [
-            "GraderModel", "GraderStore", "GraderPipeline", "GraderReports",
+            "GraderModel", "GraderStore", "GraderPipeline", "GraderReports", "GraderServer", "GraderClient", "GraderAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "grader", dependencies: ["GraderCLI"]),
@@ -64,6 +93,10 @@ let package = Package(
         .testTarget(name: "GraderProcessTests", dependencies: ["GraderProcess"]),
         .testTarget(name: "GraderPipelineTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"]),
         .testTarget(name: "GraderReportsTests", dependencies: ["GraderReports", "GraderModel"]),
+        .testTarget(name: "GraderServerTests", dependencies: [
+            "GraderServer", "GraderStore", "GraderModel", "GraderPipeline", "GraderAPI",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "Wire"]),
         .testTarget(name: "SubjectRuntimeTests", dependencies: ["SubjectRuntime", "Wire"]),

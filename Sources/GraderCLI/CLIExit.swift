@@ -1,6 +1,7 @@
 import Foundation
 import GraderPipeline
 import GraderProcess
+import GraderServer
 import GraderStore
 
 /// An exit with a code and a message for standard error.
@@ -30,6 +31,7 @@ struct CLIExit: Error {
         case let error as LayoutError: return .internal(error.description)
         case let error as GraderFault: return .internal("grader failure: \(error)")
         case let error as ProcessLaunchError: return .internal("grader failure: \(error)")
+        case let error as DaemonLockError: return .input(error.description)
         default: return nil
         }
     }

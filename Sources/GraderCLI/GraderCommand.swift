@@ -10,7 +10,8 @@ public struct GraderCommand: AsyncParsableCommand {
             Exit codes: 0 success; 1 graded but below the bar asked for (a failing public check, \
             --min-score); 2 usage or input error; 3 internal error.
             """,
-        subcommands: [Challenges.self, Init.self, Test.self, Grade.self, Report.self, Replay.self])
+        subcommands: [Challenges.self, Init.self, Test.self, Submit.self, Status.self, Grade.self, Report.self, List.self, Replay.self,
+                      Serve.self, Tokens.self])
 
     public init() {}
 

@@ -53,52 +53,71 @@ public struct GradingPipeline: Sendable {
     /// Validates and stores a submission. Throws ``IntakeError`` or ``CatalogError`` and stores
     /// nothing when the submission is not acceptable.
     public func submit(challenge id: String, candidate: String, files: [SubmittedFile], at date: Date = Date()) throws -> StoredSubmission {
-        _ = try catalog.load(id)
-        let accepted = try Intake.validate(files: files, candidate: candidate)
-        // Whole seconds: stored and reported exactly, so a stored submission equals the one returned.
-        let submittedAt = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
-        let submission = StoredSubmission(
-            id: Identifier.make(prefix: "sub"), challenge: id, candidate: candidate, createdAt: submittedAt,
-            sha256: SubmissionDigest.of(accepted),
-            files: accepted.map { .init(name: $0.name, content: $0.content, sha256: SubmissionDigest.hex($0.content)) })
+        let submission = try prepare(challenge: id, candidate: candidate, files: files, at: date)
         try database.insert(submission)
         return submission
     }
 
+    /// Validates a submission and builds what would be stored, storing nothing (the daemon stores
+    /// it together with its job). Throws ``IntakeError`` or ``CatalogError``.
+    public func prepare(challenge id: String, candidate: String, files: [SubmittedFile], ownerTokenID: String? = nil,
+                        at date: Date = Date()) throws -> StoredSubmission {
+        try Intake.prepare(challenge: id, catalog: catalog, candidate: candidate, files: files, ownerTokenID: ownerTokenID, at: date)
+    }
+
     // MARK: Grading
 
-    /// Grades a stored submission and stores the grading. Throws only when the result cannot be stored.
+    /// Grades a stored submission and stores the grading. Throws only when the result cannot be
+    /// stored, or `CancellationError` (storing nothing) when the task is cancelled.
     public func grade(_ submission: StoredSubmission, queueMilliseconds: Int = 0,
                       progress: @escaping @Sendable (GradingEvent) -> Void = { _ in }) async throws -> GradingReport {
+        try await grade(submission, queueMilliseconds: queueMilliseconds, progress: progress, store: database.insert)
+    }
+
+    /// Grades a stored submission and hands the finished report to `store` (the daemon stores it
+    /// with its job's completion). Throws only what `store` throws.
+    public func grade(_ submission: StoredSubmission, queueMilliseconds: Int = 0,
+                      progress: @escaping @Sendable (GradingEvent) -> Void = { _ in },
+                      store: (GradingReport) throws -> Void) async throws -> GradingReport {
         let started = ContinuousClock.now
         let startedAt = Date()
         let gradingID = Identifier.make(prefix: "grd")
         var failure = ""
+        var graded: GradingReport?
         for attempt in 1...Self.maximumAttempts {
+            try Task.checkCancellation()
             do {
                 var report = try await attemptGrading(submission, gradingID: gradingID, attempt: attempt, progress: progress)
                 report.grading = .init(id: gradingID, startedAt: startedAt, finishedAt: Date(), attempts: attempt)
                 report.timings.queueMs = queueMilliseconds
                 report.timings.totalMs = milliseconds(since: started)
-                try database.insert(report)
-                return report
+                graded = report
+                break
             } catch let error as GraderFault {
                 failure = error.description
             } catch let error as CatalogError {
                 failure = error.description
             } catch is CancellationError {
-                failure = "grading was cancelled"
-                break
+                // Stopped from outside (the daemon shutting down): no grading, nothing stored; the
+                // caller hands the job back.
+                throw CancellationError()
             } catch {
                 failure = "\(error)"
             }
             if attempt < Self.maximumAttempts { progress(.retrying(attempt: attempt + 1, reason: failure)) }
         }
+        // Storing is outside the attempts: a failure to store is not the grader's to retry.
+        if let graded {
+            try store(graded)
+            return graded
+        }
+        // A failure that came of being cancelled says nothing about the grader either.
+        try Task.checkCancellation()
         var report = internalErrorReport(submission, gradingID: gradingID, message: failure)
         report.grading = .init(id: gradingID, startedAt: startedAt, finishedAt: Date(), attempts: Self.maximumAttempts)
         report.timings.queueMs = queueMilliseconds
         report.timings.totalMs = milliseconds(since: started)
-        try database.insert(report)
+        try store(report)
         return report
     }
 
@@ -253,7 +272,8 @@ public struct GradingPipeline: Sendable {
         checked.raceModuleBuildMilliseconds = race.moduleBuildMilliseconds
     }
 
-    private func internalErrorReport(_ submission: StoredSubmission, gradingID: String, message: String) -> GradingReport {
+    /// The report of a grading the grader could not complete: scores nothing, recommends nothing.
+    public func internalErrorReport(_ submission: StoredSubmission, gradingID: String, message: String) -> GradingReport {
         let challenge = try? catalog.load(submission.challenge)
         let version = challenge.flatMap { try? GraderVersion.current(for: $0, layout: layout) } ?? GraderVersion.release
         var criteria: [GradingReport.CriterionEntry] = []

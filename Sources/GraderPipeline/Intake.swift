@@ -1,5 +1,6 @@
 import Foundation
 import GraderModel
+import GraderStore
 
 /// A file as submitted: a plain name and its bytes.
 public struct SubmittedFile: Sendable, Equatable {
@@ -12,12 +13,27 @@ public struct SubmittedFile: Sendable, Equatable {
 }
 
 /// Validates a submission before anything is stored or compiled (SPEC §3): known challenge,
-/// 1 to 8 `.swift` files with plain names, UTF-8 without NUL bytes, 256 KiB in total.
+/// 1 to 8 `.swift` files with plain names, UTF-8 without NUL bytes, none empty, 256 KiB in total.
 ///
 /// Also refused: `main.swift` (the submission is a library; a top-level-code file cannot be part
 /// of it), two names differing only in case (they collide on some file systems), and candidate
 /// names with control characters.
 public enum Intake {
+    /// Validates a submission to a challenge of `catalog` and builds what would be stored, storing
+    /// nothing. Throws ``IntakeError`` or ``CatalogError``.
+    public static func prepare(challenge id: String, catalog: ChallengeCatalog, candidate: String, files: [SubmittedFile],
+                               ownerTokenID: String? = nil, at date: Date = Date()) throws -> StoredSubmission {
+        _ = try catalog.load(id)
+        let accepted = try validate(files: files, candidate: candidate)
+        // Whole seconds: stored and reported exactly, so a stored submission equals the one returned.
+        let submittedAt = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        return StoredSubmission(
+            id: Identifier.make(prefix: "sub"), challenge: id, candidate: candidate, createdAt: submittedAt,
+            sha256: SubmissionDigest.of(accepted),
+            files: accepted.map { .init(name: $0.name, content: $0.content, sha256: SubmissionDigest.hex($0.content)) },
+            ownerTokenID: ownerTokenID)
+    }
+
     public static let maximumFiles = 8
     public static let maximumTotalBytes = 256 * 1024
     public static let maximumNameLength = 100
@@ -36,7 +52,8 @@ public enum Intake {
             total += file.content.count
             guard total <= maximumTotalBytes else { throw IntakeError.tooLarge(totalAtLeast: total) }
             if file.content.contains(0) { throw IntakeError.nulByte(file.name) }
-            guard String(validating: file.content, as: UTF8.self) != nil else { throw IntakeError.notUTF8(file.name) }
+            guard let text = String(validating: file.content, as: UTF8.self) else { throw IntakeError.notUTF8(file.name) }
+            guard text.contains(where: { !$0.isWhitespace }) else { throw IntakeError.emptyFile(file.name) }
         }
         return files.sorted { $0.name < $1.name }
     }
@@ -78,6 +95,7 @@ public enum IntakeError: Error, CustomStringConvertible, Equatable {
     case tooLarge(totalAtLeast: Int)
     case nulByte(String)
     case notUTF8(String)
+    case emptyFile(String)
     case badCandidate
     case unreadableFile(String, String)
 
@@ -90,6 +108,7 @@ public enum IntakeError: Error, CustomStringConvertible, Equatable {
         case .tooLarge(let total): "the files hold at least \(total) bytes; at most \(Intake.maximumTotalBytes) (256 KiB) in total are accepted"
         case .nulByte(let name): "\(name) contains a NUL byte; source files must be text"
         case .notUTF8(let name): "\(name) is not valid UTF-8"
+        case .emptyFile(let name): "\(name) is empty; every submitted file must hold source"
         case .badCandidate: "the candidate name must be 1 to \(Intake.maximumCandidateLength) printable characters"
         case .unreadableFile(let path, let why): "cannot read \(path): \(why)"
         }

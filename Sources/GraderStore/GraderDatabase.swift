@@ -8,7 +8,7 @@ import GraderModel
 public final class GraderDatabase: Sendable {
     public static let fileName = "grader.sqlite"
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     /// Opens `<dataDirectory>/grader.sqlite` and migrates it. With `create` false, a missing data
@@ -45,17 +45,19 @@ public final class GraderDatabase: Sendable {
 
     /// Stores a new submission and its files in one transaction.
     public func insert(_ submission: StoredSubmission) throws {
-        try pool.write { db in
+        try pool.write { db in try Self.insert(submission, in: db) }
+    }
+
+    static func insert(_ submission: StoredSubmission, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO submission (id, challenge, candidate, createdAt, sha256, totalBytes, ownerTokenId)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [submission.id, submission.challenge, submission.candidate,
+                             submission.createdAt, submission.sha256, submission.totalBytes, submission.ownerTokenID])
+        for (position, file) in submission.files.enumerated() {
             try db.execute(sql: """
-                INSERT INTO submission (id, challenge, candidate, createdAt, sha256, totalBytes)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [submission.id, submission.challenge, submission.candidate,
-                                 submission.createdAt, submission.sha256, submission.totalBytes])
-            for (position, file) in submission.files.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO submissionFile (submissionId, position, name, content, sha256) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [submission.id, position, file.name, file.content, file.sha256])
-            }
+                INSERT INTO submissionFile (submissionId, position, name, content, sha256) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [submission.id, position, file.name, file.content, file.sha256])
         }
     }
 
@@ -78,7 +80,8 @@ public final class GraderDatabase: Sendable {
                 SELECT name, content, sha256 FROM submissionFile WHERE submissionId = ? ORDER BY position
                 """, arguments: [id]).map { StoredSubmission.File(name: $0["name"], content: $0["content"], sha256: $0["sha256"]) }
             return StoredSubmission(id: row["id"], challenge: row["challenge"], candidate: row["candidate"],
-                                    createdAt: row["createdAt"], sha256: row["sha256"], files: files)
+                                    createdAt: row["createdAt"], sha256: row["sha256"], files: files,
+                                    ownerTokenID: row["ownerTokenId"])
         }
     }
 
@@ -87,38 +90,40 @@ public final class GraderDatabase: Sendable {
     /// Stores a finished grading (its report, check results, criterion scores, red flags) in one
     /// transaction. Gradings are never overwritten: a regrade is a new row.
     public func insert(_ report: GradingReport) throws {
+        try pool.write { db in try Self.insert(report, jobID: nil, in: db) }
+    }
+
+    static func insert(_ report: GradingReport, jobID: String?, in db: Database) throws {
         let json = String(decoding: try report.jsonData(), as: UTF8.self)
         let encoder = JSONEncoder()
-        try pool.write { db in
+        try db.execute(sql: """
+            INSERT INTO grading (id, submissionId, graderVersion, status, score, maxScore, manualPending,
+                recommendation, attempts, startedAt, finishedAt, queueMs, compileMs, checksMs, raceMs, totalMs, report, jobId)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                report.grading.id, report.submission.id, report.graderVersion, report.status.rawValue,
+                report.score, report.maxScore, report.manualPending, report.recommendation.rawValue,
+                report.grading.attempts, report.grading.startedAt, report.grading.finishedAt,
+                report.timings.queueMs, report.timings.compileMs, report.timings.checksMs,
+                report.timings.raceMs, report.timings.totalMs, json, jobID,
+            ])
+        for check in report.checks {
             try db.execute(sql: """
-                INSERT INTO grading (id, submissionId, graderVersion, status, score, maxScore, manualPending,
-                    recommendation, attempts, startedAt, finishedAt, queueMs, compileMs, checksMs, raceMs, totalMs, report)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    report.grading.id, report.submission.id, report.graderVersion, report.status.rawValue,
-                    report.score, report.maxScore, report.manualPending, report.recommendation.rawValue,
-                    report.grading.attempts, report.grading.startedAt, report.grading.finishedAt,
-                    report.timings.queueMs, report.timings.compileMs, report.timings.checksMs,
-                    report.timings.raceMs, report.timings.totalMs, json,
-                ])
-            for check in report.checks {
-                try db.execute(sql: """
-                    INSERT INTO checkResult (gradingId, checkId, title, visibility, status, durationMs, message, evidence, output)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [report.grading.id, check.id, check.title, check.visibility.rawValue,
-                                     check.status.rawValue, check.durationMs, check.message,
-                                     String(decoding: try encoder.encode(check.evidence), as: UTF8.self), check.output])
-            }
-            for criterion in report.criteria {
-                try db.execute(sql: """
-                    INSERT INTO criterionScore (gradingId, criterionId, category, kind, points, maxPoints) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [report.grading.id, criterion.id.rawValue, criterion.category,
-                                     criterion.kind.rawValue, criterion.points, criterion.maxPoints])
-            }
-            for flag in report.redFlags {
-                try db.execute(sql: "INSERT INTO redFlag (gradingId, flagId, message) VALUES (?, ?, ?)",
-                               arguments: [report.grading.id, flag.id.rawValue, flag.message])
-            }
+                INSERT INTO checkResult (gradingId, checkId, title, visibility, status, durationMs, message, evidence, output)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [report.grading.id, check.id, check.title, check.visibility.rawValue,
+                                 check.status.rawValue, check.durationMs, check.message,
+                                 String(decoding: try encoder.encode(check.evidence), as: UTF8.self), check.output])
+        }
+        for criterion in report.criteria {
+            try db.execute(sql: """
+                INSERT INTO criterionScore (gradingId, criterionId, category, kind, points, maxPoints) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [report.grading.id, criterion.id.rawValue, criterion.category,
+                                 criterion.kind.rawValue, criterion.points, criterion.maxPoints])
+        }
+        for flag in report.redFlags {
+            try db.execute(sql: "INSERT INTO redFlag (gradingId, flagId, message) VALUES (?, ?, ?)",
+                           arguments: [report.grading.id, flag.id.rawValue, flag.message])
         }
     }
 
@@ -147,15 +152,11 @@ public final class GraderDatabase: Sendable {
             try Row.fetchAll(db, sql: """
                 SELECT id, submissionId, graderVersion, status, score, maxScore, recommendation, finishedAt
                 FROM grading WHERE submissionId = ? ORDER BY finishedAt, rowid
-                """, arguments: [submissionID]).map {
-                GradingSummary(id: $0["id"], submissionID: $0["submissionId"], graderVersion: $0["graderVersion"],
-                               status: $0["status"], score: $0["score"], maxScore: $0["maxScore"],
-                               recommendation: $0["recommendation"], finishedAt: $0["finishedAt"])
-            }
+                """, arguments: [submissionID]).map(GradingSummary.init(row:))
         }
     }
 
-    private func decodeReport(_ json: String, gradingID: String) throws -> GradingReport {
+    func decodeReport(_ json: String, gradingID: String) throws -> GradingReport {
         do {
             return try GradingReport.decode(Data(json.utf8))
         } catch {

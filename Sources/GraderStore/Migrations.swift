@@ -79,6 +79,84 @@ enum Migrations {
                     """)
             }
         }
+        migrator.registerMigration("v2: the daemon's queue, tokens, idempotency keys, outbox, reviews") { db in
+            // Who submitted through the API (nil for local `grade`), and which job a grading completed:
+            // a job completes at most once, and the unique index makes the database itself refuse a second.
+            try db.alter(table: "submission") { t in t.add(column: "ownerTokenId", .text) }
+            try db.alter(table: "grading") { t in t.add(column: "jobId", .text) }
+            try db.create(index: "grading_on_job", on: "grading", columns: ["jobId"], unique: true, condition: Column("jobId") != nil)
+            try db.create(table: "job") { t in
+                t.primaryKey("id", .text)
+                t.column("submissionId", .text).notNull().references("submission", onDelete: .restrict)
+                t.column("kind", .text).notNull()
+                t.column("priority", .integer).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("leaseOwner", .text)
+                t.column("leaseExpiresAt", .datetime)
+                t.column("enqueuedAt", .datetime).notNull()
+                t.column("compilingAt", .datetime)
+                t.column("runningAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("checksDone", .integer).notNull().defaults(to: 0)
+                t.column("checksTotal", .integer).notNull().defaults(to: 0)
+                t.column("gradingId", .text).references("grading", onDelete: .restrict)
+                t.column("lastError", .text)
+                t.column("requestedBy", .text)
+            }
+            try db.create(index: "job_on_state_priority", on: "job", columns: ["state", "priority", "enqueuedAt"])
+            try db.create(index: "job_on_submission", on: "job", columns: ["submissionId", "enqueuedAt"])
+            try db.create(index: "submission_on_owner_createdAt", on: "submission", columns: ["ownerTokenId", "createdAt"])
+            try db.create(table: "idempotencyKey") { t in
+                t.column("ownerTokenId", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("requestSha256", .text).notNull()
+                t.column("submissionId", .text).notNull().references("submission", onDelete: .restrict)
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["ownerTokenId", "key"])
+            }
+            try db.create(table: "apiToken") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("secretSha256", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(table: "outbox") { t in
+                t.primaryKey("id", .text)
+                t.column("type", .text).notNull()
+                t.column("payload", .blob).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("nextAttemptAt", .datetime).notNull()
+                t.column("deliveredAt", .datetime)
+                t.column("lastError", .text)
+            }
+            try db.create(index: "outbox_on_due", on: "outbox", columns: ["deliveredAt", "nextAttemptAt"])
+            try db.create(table: "review") { t in
+                t.primaryKey("id", .text)
+                t.column("submissionId", .text).notNull().references("submission", onDelete: .restrict)
+                t.column("reviewer", .text).notNull()
+                t.column("reviewerTokenId", .text)
+                t.column("comment", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "reviewScore") { t in
+                t.column("reviewId", .text).notNull().references("review", onDelete: .restrict)
+                t.column("criterionId", .text).notNull()
+                t.column("points", .double).notNull()
+                t.primaryKey(["reviewId", "criterionId"])
+            }
+            for table in ["review", "reviewScore", "idempotencyKey"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_immutable_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                    CREATE TRIGGER \(table)_immutable_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                    """)
+            }
+        }
         return migrator
     }
 }

@@ -19,8 +19,12 @@ public struct StoredSubmission: Sendable, Equatable {
     public var createdAt: Date
     public var sha256: String
     public var files: [File]
+    /// The API token that submitted it; nil for a local `grade`.
+    public var ownerTokenID: String?
 
-    public init(id: String, challenge: String, candidate: String, createdAt: Date, sha256: String, files: [File]) {
+    public init(id: String, challenge: String, candidate: String, createdAt: Date, sha256: String, files: [File],
+                ownerTokenID: String? = nil) {
+        self.ownerTokenID = ownerTokenID
         self.id = id
         self.challenge = challenge
         self.candidate = candidate

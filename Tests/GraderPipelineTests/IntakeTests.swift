@@ -46,6 +46,15 @@ import Testing
         }
     }
 
+    @Test func rejectsEmptyAndBlankFiles() {
+        for blank in ["", " \n\t\n"] {
+            #expect(throws: IntakeError.emptyFile("B.swift")) {
+                try Intake.validate(files: [file("A.swift"), file("B.swift", blank)], candidate: "c")
+            }
+        }
+        #expect(throws: Never.self) { try Intake.validate(files: [file("A.swift", "// only a comment\n")], candidate: "c") }
+    }
+
     @Test func rejectsNulBytesAndInvalidUTF8() {
         #expect(throws: IntakeError.nulByte("A.swift")) {
             try Intake.validate(files: [SubmittedFile(name: "A.swift", content: Data([0x61, 0x00, 0x62]))], candidate: "c")

@@ -1,0 +1,128 @@
+import Foundation
+import GraderModel
+import GraderPipeline
+import GraderStore
+import Logging
+import ServiceLifecycle
+
+/// One grading worker: claims a job, grades it, completes it; runs as a service of the daemon.
+///
+/// While grading it renews its lease every third of the lease's length; a lease it cannot renew
+/// (another worker took the job after it expired) cancels the grading, which is then discarded.
+/// On graceful shutdown the grading in flight is cancelled and its job handed back without
+/// counting an attempt: a grading can take minutes and a cancelled one is never stored, so the
+/// next daemon grades it from the start. A job claimed more than ``GradingPipeline/maximumAttempts``
+/// times (the daemon died under it each time) is completed as `internal_error` without grading.
+struct GradingWorker: Service {
+    let owner: String
+    let store: any DaemonStore
+    let grader: any SubmissionGrader
+    let configuration: DaemonConfiguration
+    let signal: WorkSignal
+    let metrics: DaemonMetrics
+    let events: NotificationEvents?
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let job: GradingJob?
+                do {
+                    job = try store.claimJob(owner: owner, leaseSeconds: configuration.leaseSeconds, at: Date())
+                } catch {
+                    logger.error("claiming a job failed", metadata: ["error": "\(error)"])
+                    job = nil
+                }
+                if let job {
+                    await process(job)
+                } else {
+                    await signal.wait(timeout: configuration.pollInterval)
+                }
+            }
+        }
+    }
+
+    private func process(_ job: GradingJob) async {
+        var logger = logger
+        logger[metadataKey: "job"] = .string(job.id)
+        logger[metadataKey: "submission"] = .string(job.submissionID)
+        logger.info("grading", metadata: ["attempt": "\(job.attempts)", "kind": "\(job.kind.rawValue)"])
+        do {
+            guard let submission = try store.submission(id: job.submissionID) else {
+                throw QueueError.unknownSubmission(job.submissionID)
+            }
+            let report: GradingReport
+            if job.attempts > GradingPipeline.maximumAttempts {
+                var failed = grader.internalErrorReport(
+                    submission, gradingID: Identifier.make(prefix: "grd"),
+                    message: "the daemon stopped while grading this submission \(job.attempts - 1) times; last: \(job.lastError ?? "unknown")")
+                failed.grading.attempts = job.attempts - 1
+                try complete(job, failed, submission)
+                report = failed
+            } else {
+                report = try await gradeUnderLease(job, submission)
+            }
+            metrics.recordGrading(report)
+            logger.info("graded", metadata: ["status": "\(report.status.rawValue)", "score": "\(report.score)"])
+        } catch is CancellationError {
+            logger.info("grading cancelled; handing the job back")
+            try? store.handBack(jobID: job.id, owner: owner, error: nil, countsAsAttempt: false)
+        } catch let error as QueueError {
+            logger.warning("job lost", metadata: ["error": "\(error)"])
+        } catch {
+            logger.error("grading failed; job requeued", metadata: ["error": "\(error)"])
+            try? store.handBack(jobID: job.id, owner: owner, error: "\(error)", countsAsAttempt: true)
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func gradeUnderLease(_ job: GradingJob, _ submission: StoredSubmission) async throws -> GradingReport {
+        let queueMilliseconds = max(0, Int(((job.compilingAt ?? Date()).timeIntervalSince(job.enqueuedAt) * 1000).rounded()))
+        let (store, owner, jobID) = (self.store, self.owner, job.id)
+        return try await withThrowingTaskGroup(of: GradingReport?.self) { group in
+            group.addTask {
+                try await grader.grade(submission, queueMilliseconds: queueMilliseconds, progress: { event in
+                    Self.record(event, jobID: jobID, owner: owner, store: store)
+                }, store: { report in
+                    try Task.checkCancellation()
+                    try complete(job, report, submission)
+                })
+            }
+            group.addTask {
+                // The lease keeper: returns (nil) only when the lease is lost, which cancels the grading.
+                let interval = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
+                while true {
+                    try await Task.sleep(for: interval)
+                    let renewed = (try? store.renewLease(jobID: jobID, owner: owner,
+                                                         until: Date().addingTimeInterval(configuration.leaseSeconds))) ?? true
+                    if !renewed { return nil }
+                }
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let report = result { return report }
+                throw QueueError.leaseLost(jobID: jobID)
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func complete(_ job: GradingJob, _ report: GradingReport, _ submission: StoredSubmission) throws {
+        let event = try events?.finished(report, submission: submission)
+        try store.complete(jobID: job.id, owner: owner, report: report, event: event, at: Date())
+    }
+
+    /// The phase and checks done, for the status route (hidden checks' names are not recorded).
+    static func record(_ event: GradingEvent, jobID: String, owner: String, store: any DaemonStore) {
+        switch event {
+        case .compiling:
+            try? store.recordProgress(jobID: jobID, owner: owner, phase: .compiling, checksDone: 0, checksTotal: 0, at: Date())
+        case .runningChecks(let total):
+            try? store.recordProgress(jobID: jobID, owner: owner, phase: .running, checksDone: 0, checksTotal: total, at: Date())
+        case .checkFinished(_, let done, let total):
+            try? store.recordProgress(jobID: jobID, owner: owner, phase: .running, checksDone: done, checksTotal: total, at: Date())
+        case .preparingCheckModule, .racePass, .racePassFinished, .retrying:
+            break
+        }
+    }
+}
