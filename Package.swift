@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "GraderProcessTests", dependencies: ["GraderProcess"]),
         .testTarget(name: "GraderPipelineTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"]),
         .testTarget(name: "GraderReportsTests", dependencies: ["GraderReports", "GraderModel"]),
+        .testTarget(name: "GraderClientTests", dependencies: ["GraderClient"]),
         .testTarget(name: "GraderServerTests", dependencies: [
             "GraderServer", "GraderStore", "GraderModel", "GraderPipeline", "GraderAPI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import GraderServer
@@ -18,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-queued"), help: "Queued jobs beyond which submissions get 503.") var maximumQueued = 500
     @Option(name: .customLong("submissions-per-minute"), help: "Per token, beyond which submissions get 429.")
     var submissionsPerMinute = 10
+    @Option(name: .customLong("unfinished-per-token"), help: "Per token, submissions still queued or grading beyond which submissions get 429.")
+    var unfinishedPerToken = 2
     @Option(name: .customLong("lease-seconds"), help: "A claimed job's lease; renewed while grading.") var leaseSeconds = 60.0
     @Option(name: .customLong("notify-url"), help: "Where to POST signed grading.finished events.") var notifyURL: String?
     @Option(name: .customLong("notify-secret-file"), help: "A file holding the secret that signs the events.")
@@ -29,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers takes 1 to 64") }
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
-        guard maximumQueued >= 1, submissionsPerMinute >= 1 else { throw ValidationError("limits must be at least 1") }
+        guard maximumQueued >= 1, submissionsPerMinute >= 1, unfinishedPerToken >= 1 else { throw ValidationError("limits must be at least 1") }
         guard leaseSeconds >= 3 && leaseSeconds <= 3600 else { throw ValidationError("--lease-seconds takes 3 to 3600") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard (notifyURL == nil) == (notifySecretFile == nil) else {
@@ -44,12 +49,16 @@ struct Serve: AsyncParsableCommand {
         configuration.workers = workers
         configuration.maximumQueuedJobs = maximumQueued
         configuration.submissionsPerMinute = submissionsPerMinute
+        configuration.unfinishedPerToken = unfinishedPerToken
         configuration.leaseSeconds = leaseSeconds
         if let notifyURL, let notifySecretFile {
             configuration.notifications = NotificationConfiguration(url: try Self.notificationURL(notifyURL),
                                                                     secret: try Self.secret(from: notifySecretFile))
         }
         let directory = data.resolved
+        let descriptors = Self.raiseDescriptorLimit()
+        // Connections take at most a quarter of the descriptors: gradings need the rest.
+        configuration.maximumConnections = max(16, min(configuration.maximumConnections, Int(descriptors / 4)))
         let pipeline = try await Context.pipeline(data)
         let lock = try DaemonLock(dataDirectory: directory)
         var logger = Logger(label: "grader.daemon") { StreamLogHandler.standardError(label: $0) }
@@ -64,6 +73,17 @@ struct Serve: AsyncParsableCommand {
         try await app.runService()
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
+    }
+
+    /// Raises the soft limit on open files to the hard limit (at most 65536) and returns it.
+    static func raiseDescriptorLimit() -> rlim_t {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        let wanted = min(limit.rlim_max, 65536)
+        guard limit.rlim_cur < wanted else { return limit.rlim_cur }
+        var raised = limit
+        raised.rlim_cur = wanted
+        return setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 ? wanted : limit.rlim_cur
     }
 
     static func notificationURL(_ text: String) throws -> URL {

@@ -63,7 +63,7 @@ public struct GraderClient: Sendable {
                         throw ClientError.malformedResponse("the server's answer could not be read: \(error)")
                     }
                 case 429, 503:
-                    let retryAfter = responseHeaders.first(name: "Retry-After").flatMap(Double.init) ?? 0
+                    let retryAfter = Self.retryAfter(responseHeaders.first(name: "Retry-After"))
                     wait = max(retryAfter, backoff(attempt))
                     reason = "the server answered \(status) (\(Self.message(data) ?? "busy"))"
                     if attempt >= retry.attempts { throw ClientError.busy(status: status, message: Self.message(data) ?? "") }
@@ -101,6 +101,19 @@ public struct GraderClient: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
+    }
+
+    /// `Retry-After` in seconds, as delay-seconds or an HTTP date (RFC 9110 §10.2.3), bounded to
+    /// 0…300 so a hostile or broken answer cannot stall or crash the client; 0 when absent or unreadable.
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Double {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return 0 }
+        if let seconds = Int(value) { return Double(min(max(seconds, 0), 300)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return 0 }
+        return min(max(date.timeIntervalSince(now), 0), 300)
     }
 
     /// Full jitter: uniform in [0, min(maximum, base × 2^(attempt−1))].

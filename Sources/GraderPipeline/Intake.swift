@@ -73,6 +73,12 @@ public enum Intake {
         }
     }
 
+    /// Whether a name may stand as a candidate's (1 to 100 characters, no control, format or
+    /// line-separator characters): a token's name is one, since its submissions carry it.
+    public static func isAcceptableCandidateName(_ name: String) -> Bool {
+        (try? validateCandidate(name)) != nil
+    }
+
     static func validateCandidate(_ candidate: String) throws {
         guard !candidate.isEmpty, candidate.count <= maximumCandidateLength,
               candidate.unicodeScalars.allSatisfy({ !$0.properties.generalCategory.isControlOrFormat }) else {

@@ -103,12 +103,31 @@ public struct SandboxedProcessRunner: ProcessRunner {
         return paths.filter { path in !paths.contains { $0 != path && path.hasPrefix($0 + "/") } }
     }
 
-    /// A fresh directory only the grader can read, for one verdict.
+    /// A fresh directory only the grader can read, for one verdict: `grader-verdict.<pid>.XXXXXX`,
+    /// named after this process so that a later grader can remove what a killed one left (as the
+    /// launcher sweeps its private roots and cgroups).
     static func makeVerdictDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/grader-verdict.XXXXXX").utf8CString)
+        sweepStaleVerdictDirectories()
+        var template = Array((NSTemporaryDirectory() + "/grader-verdict.\(getpid()).XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw ProcessLaunchError(executable: "grader-sandbox", reason: "mkdtemp: errno \(errno)")
         }
         return String(cString: made)
+    }
+
+    /// Removes the verdict directories of grader processes that no longer exist (a daemon killed
+    /// mid-grading), only real directories owned by this user: anyone may create names in /tmp.
+    static func sweepStaleVerdictDirectories(in directory: String = NSTemporaryDirectory()) {
+        let prefix = "grader-verdict."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(prefix) {
+            let fields = name.dropFirst(prefix.count).split(separator: ".", maxSplits: 1)
+            guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0 else { continue }
+            // A live grader (or a process that reused its pid) keeps its directories.
+            if kill(pid, 0) == 0 || errno != ESRCH { continue }
+            let path = (directory as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid() else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 }

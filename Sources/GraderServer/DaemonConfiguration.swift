@@ -17,6 +17,14 @@ public struct DaemonConfiguration: Sendable {
     /// Seconds a client is told to wait when the queue is full.
     public var queueFullRetryAfter = 30
     public var notifications: NotificationConfiguration?
+    /// Open connections beyond which new ones wait in the listen backlog: file descriptors are
+    /// the workers' too, and a flood of idle sockets must not starve a grading of them.
+    public var maximumConnections = 256
+    /// A connection idle this long is closed.
+    public var idleTimeout: Duration = .seconds(30)
+    /// Unfinished jobs (queued or grading) one token may have; more get 429. Keeps one candidate
+    /// from filling the queue ahead of everyone else.
+    public var unfinishedPerToken = 2
 
     public init() {}
 }

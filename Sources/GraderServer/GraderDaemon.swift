@@ -1,6 +1,7 @@
 import Foundation
 import GraderStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -30,11 +31,14 @@ public struct GraderDaemon: Sendable {
         let router = Router(context: GraderRequestContext.self)
         router.add(middleware: APIMiddleware(metrics: metrics))
         let table = RouteTable()
-        SystemRoutes(store: store, metrics: metrics, openAPI: openAPI).register(in: table, router: router)
+        let system = SystemRoutes(store: store, metrics: metrics, openAPI: openAPI)
+        system.register(in: table, router: router)
         let api = router.group().add(middleware: Authenticator(authority: TokenAuthority(store: store)))
+        system.registerMetrics(in: table, router: api)
         SubmissionRoutes(store: store, grader: grader, configuration: configuration, signal: signal).register(in: table, router: api)
         ChallengeRoutes(grader: grader).register(in: table, router: api)
         ReviewerRoutes(store: store, grader: grader, signal: signal).register(in: table, router: api)
+        table.addMethodNotAllowed(to: router)
         return (router, table.keys)
     }
 
@@ -58,7 +62,9 @@ public struct GraderDaemon: Sendable {
         -> some ApplicationProtocol {
         Application(
             router: makeRouter().router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.components.seconds * 1_000_000_000))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
             services: makeServices(logger: logger),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

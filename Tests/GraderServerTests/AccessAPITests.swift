@@ -17,7 +17,7 @@ import Testing
         try await fixture.application(workers: false).test(.router) { client in
             let routes: [(HTTPRequest.Method, String)] = [
                 (.get, "/api/v1/submissions"), (.post, "/api/v1/submissions"), (.get, "/api/v1/submissions/sub_aaaaaaaaaaaaaaaaaaaa"),
-                (.get, "/api/v1/challenges"), (.get, "/api/v1/challenges/lru-cache"), (.post, "/api/v1/regrade"),
+                (.get, "/api/v1/challenges"), (.get, "/api/v1/challenges/lru-cache"), (.post, "/api/v1/regrade"), (.get, "/metrics"),
                 (.post, "/api/v1/submissions/sub_aaaaaaaaaaaaaaaaaaaa/reviews"),
             ]
             for (method, path) in routes {
@@ -41,22 +41,34 @@ import Testing
         #expect(try TokenAuthority(store: fixture.database).verify(bearer: created.bearer)?.id == created.token.id)
         #expect(throws: TokenError.self) { try TokenAuthority(store: fixture.database).create(name: "", role: .admin) }
         #expect(throws: TokenError.self) { try TokenAuthority(store: fixture.database).create(name: "a\u{7}b", role: .admin) }
+        #expect(throws: TokenError.self) { try TokenAuthority(store: fixture.database).create(name: "a\u{2028}b", role: .candidate) }
     }
 
-    @Test func theOpenRoutesNeedNoToken() async throws {
+    @Test func theOpenRoutesNeedNoTokenAndTheMetricsAReviewers() async throws {
         let fixture = try DaemonFixture()
         try await fixture.application(workers: false).test(.router) { client in
             let health = try await client.call(.get, "/healthz", fixture: fixture)
             #expect(health.status == .ok && health.json["status"] as? String == "ok")
             _ = try await client.call(.get, "/api/v1/challenges", token: fixture.candidate, fixture: fixture)
-            let metrics = try await client.call(.get, "/metrics", fixture: fixture)
+            #expect(try await client.call(.get, "/metrics", fixture: fixture).status == .unauthorized)
+            #expect(try await client.call(.get, "/metrics", token: fixture.candidate, fixture: fixture).status == .forbidden)
+            let metrics = try await client.call(.get, "/metrics", token: fixture.reviewer, fixture: fixture)
             #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("route=\"unmatched\"") == false)
             #expect(metrics.text.contains("grader_queue_depth 0"))
             #expect(metrics.text.contains("grader_http_requests_total{method=\"GET\",route=\"/api/v1/challenges\",status=\"200\"} 1"))
             let document = try await client.call(.get, "/api/v1/openapi.json", fixture: fixture)
             #expect(document.json["openapi"] as? String == "3.1.0")
             let missing = try await client.call(.get, "/api/v2/nothing", fixture: fixture)
             #expect(missing.status == .notFound && missing.errorCode == "not_found")
+            let after = try await client.call(.get, "/metrics", token: fixture.admin, fixture: fixture)
+            #expect(after.text.contains("grader_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"), "\(after.text)")
+            for (method, path, allow) in [(HTTPRequest.Method.delete, "/api/v1/submissions", "GET, POST"), (.put, "/healthz", "GET"),
+                                          (.trace, "/api/v1/submissions/sub_aaaaaaaaaaaaaaaaaaaa", "GET")] {
+                let wrong = try await client.call(method, path, fixture: fixture)
+                #expect(wrong.status == .methodNotAllowed && wrong.errorCode == "method_not_allowed", "\(method) \(path)")
+                #expect(wrong.headers[.allow] == allow)
+            }
         }
     }
 
@@ -139,5 +151,10 @@ import Testing
         let served = Set(fixture.daemon.makeRouter().routes.map(\.description))
         #expect(served == fixture.validator.operations, "served but undocumented: \(served.subtracting(fixture.validator.operations)); documented but not served: \(fixture.validator.operations.subtracting(served))")
         #expect(served.count == 10)
+        // The submit body's challenge enum is the challenges this grader grades.
+        let schemas = (fixture.validator.document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let submit = (schemas?["SubmitRequest"] as? [String: Any])?["properties"] as? [String: Any]
+        let challenges = (submit?["challenge"] as? [String: Any])?["enum"] as? [String]
+        #expect(challenges == fixture.grader.availableChallenges())
     }
 }

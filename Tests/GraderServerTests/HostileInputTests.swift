@@ -21,6 +21,8 @@ import Testing
             ("no body", Data(), "application/json", 400, "bad_request"),
             ("files as a string", json(["challenge": "lru-cache", "files": "x"]), "application/json", 400, "bad_request"),
             ("a missing challenge", json(["files": ["A.swift": swift]]), "application/json", 400, "bad_request"),
+            ("an unknown member", json(["challenge": "lru-cache", "files": ["A.swift": swift], "candidate": "someone else"]),
+             "application/json", 400, "bad_request"),
             ("not JSON", Data("challenge=lru-cache".utf8), "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
             ("an unknown challenge", json(Bodies.submission(challenge: "tic-tac-toe")), "application/json", 422, "unknown_challenge"),
             ("a traversal challenge", json(Bodies.submission(challenge: "../Graders/lru-cache")), "application/json", 422, "unknown_challenge"),

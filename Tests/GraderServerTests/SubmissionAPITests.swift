@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func twentyConcurrentSubmitsWithOneKeyStoreOneSubmission() async throws {
-        let fixture = try DaemonFixture { $0.submissionsPerMinute = 100 }
+        let fixture = try DaemonFixture { $0.submissionsPerMinute = 100; $0.unfinishedPerToken = 100 }
         try await fixture.application(workers: false).test(.router) { client in
             let responses = try await withThrowingTaskGroup(of: APIResponse.self) { group in
                 for _ in 0..<20 {
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func overTheRateASubmitIsToldToRetryLaterAndAFullQueueTooAndNothingIsStored() async throws {
-        let fixture = try DaemonFixture { $0.submissionsPerMinute = 2; $0.maximumQueuedJobs = 3 }
+        let fixture = try DaemonFixture { $0.submissionsPerMinute = 2; $0.maximumQueuedJobs = 3; $0.unfinishedPerToken = 10 }
         try await fixture.application(workers: false).test(.router) { client in
             for _ in 0..<2 {
                 #expect(try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func listingsPageAndRefuseBadQueries() async throws {
-        let fixture = try DaemonFixture { $0.submissionsPerMinute = 100 }
+        let fixture = try DaemonFixture { $0.submissionsPerMinute = 100; $0.unfinishedPerToken = 100 }
         try await fixture.application(workers: false).test(.router) { client in
             var ids: [String] = []
             for _ in 0..<3 {
@@ -141,5 +141,21 @@ import Testing
                 #expect(missing.status == .notFound, "\(id)")
             }
         }
+    }
+
+    @Test func oneTokenHoldsAtMostItsShareOfTheQueue() async throws {
+        let fixture = try DaemonFixture { $0.unfinishedPerToken = 2 }
+        try await fixture.application(workers: false).test(.router) { client in
+            for _ in 0..<2 {
+                #expect(try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
+                                              fixture: fixture).status == .accepted)
+            }
+            let held = try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
+                                             fixture: fixture)
+            #expect(held.status == .tooManyRequests && held.errorCode == "too_many_unfinished" && held.headers[.retryAfter] == "30")
+            #expect(try await client.call(.post, "/api/v1/submissions", token: fixture.otherCandidate, json: Bodies.submission(),
+                                          fixture: fixture).status == .accepted)
+        }
+        #expect(try fixture.storedCounts() == (3, 3))
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GraderModel
+import GraderPipeline
 import GraderStore
 
 /// Mints and verifies the API's bearer tokens.
@@ -18,8 +19,8 @@ public struct TokenAuthority: Sendable {
     /// Creates a token and returns it with its secret, which is shown once and never stored.
     public func create(name: String, role: APIToken.Role, at date: Date = Date()) throws -> (token: APIToken, bearer: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(trimmed.count),
-              trimmed.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
+        // A candidate's submissions are stored under the token's name, so it must pass intake.
+        guard (1...64).contains(trimmed.count), Intake.isAcceptableCandidateName(trimmed) else {
             throw TokenError.badName
         }
         let token = APIToken(id: Identifier.make(prefix: "tok"), name: trimmed, role: role,
@@ -60,5 +61,5 @@ public struct TokenAuthority: Sendable {
 
 public enum TokenError: Error, CustomStringConvertible {
     case badName
-    public var description: String { "a token's name is 1 to 64 printable characters" }
+    public var description: String { "a token's name is 1 to 64 printable characters (no control or line-separator characters)" }
 }

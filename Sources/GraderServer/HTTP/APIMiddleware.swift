@@ -26,7 +26,8 @@ struct APIMiddleware: RouterMiddleware {
                 .response(from: request, context: context)
         }
         response.headers[Self.requestIDHeader] = context.id
-        let route = context.endpointPath ?? "unmatched"
+        // Hummingbird names the not-found responder's path "NotFound".
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
         let elapsed = ContinuousClock.now - started
         metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
         context.logger.info("request", metadata: [

@@ -16,8 +16,9 @@ enum RequestBody {
         }
     }
 
-    /// Decodes a JSON object body as `T`, refusing anything else with a 400 or 415.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    /// Decodes a JSON object body as `T`, refusing anything else with a 400 or 415, including a
+    /// member not among `fields` (a misspelt field is an error, not silently ignored).
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, fields: Set<String>) async throws -> T {
         if let contentType = request.headers[.contentType],
            !contentType.lowercased().hasPrefix("application/json") {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
@@ -26,7 +27,14 @@ enum RequestBody {
         let data = try await data(of: request)
         guard !data.isEmpty else { throw APIError.badRequest("the request has no body; a JSON object is expected") }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let value = try JSONDecoder().decode(T.self, from: data)
+            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
+                throw APIError.badRequest("the body has an unknown member \(SubmissionRoutes.quoted(unknown)); it takes \(fields.sorted().joined(separator: ", "))")
+            }
+            return value
+        } catch let error as APIError {
+            throw error
         } catch let error as DecodingError {
             throw APIError.badRequest("the body is not the JSON this route takes: \(describe(error))")
         } catch {
@@ -55,6 +63,7 @@ enum RequestBody {
         case is Int.Type, is Double.Type: "a number"
         case is Bool.Type: "a boolean"
         case is [String].Type: "an array of strings"
+        case is [String: String].Type, is [String: Double].Type, is [String: Any].Type: "an object"
         default: type is any Collection.Type ? "an array" : "an object"
         }
     }

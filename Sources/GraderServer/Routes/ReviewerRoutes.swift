@@ -20,7 +20,7 @@ struct ReviewerRoutes {
 
     func regrade(_ request: Request, _ context: GraderRequestContext) async throws -> Response {
         let caller = try context.require([.admin], to: "request regrades")
-        let body = try await RequestBody.decode(RegradeRequest.self, from: request)
+        let body = try await RequestBody.decode(RegradeRequest.self, from: request, fields: ["submissions", "challenge"])
         let ids: [String]
         switch (body.submissions, body.challenge) {
         case (let submissions?, nil):
@@ -57,7 +57,7 @@ struct ReviewerRoutes {
         guard Identifier.isWellFormed(id), id.hasPrefix("sub_"), let status = try store.status(submissionID: id) else {
             throw APIError.notFound("no submission \(SubmissionRoutes.quoted(id))")
         }
-        let body = try await RequestBody.decode(ReviewRequest.self, from: request)
+        let body = try await RequestBody.decode(ReviewRequest.self, from: request, fields: ["scores", "comment"])
         let rubric = try grader.challenge(status.challenge).rubric
         for (criterion, points) in body.scores {
             guard let entry = rubric.criteria.first(where: { $0.id.rawValue == criterion }), entry.kind == .manual else {

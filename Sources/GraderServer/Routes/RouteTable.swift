@@ -23,4 +23,24 @@ final class RouteTable {
         }.joined(separator: "/")
         router.on(RouterPath(hummingbirdPath), method: method, use: handler)
     }
+
+    /// Answers 405, with `Allow`, for the other standard methods on every registered path (these
+    /// are not routes: they serve nothing). Call once, after every route is added.
+    func addMethodNotAllowed(to router: some RouterMethods<GraderRequestContext>) {
+        // RFC 9110's methods (CONNECT aside, which names no path) and QUERY (the IETF draft of a safe
+        // method with a body).
+        let standard: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
+        for path in Set(keys.map(\.path)) {
+            let allowed = keys.filter { $0.path == path }.map(\.method)
+            let allow = allowed.sorted().joined(separator: ", ")
+            let hummingbirdPath = path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+                segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+            }.joined(separator: "/")
+            for method in standard where !allowed.contains(method.rawValue) {
+                router.on(RouterPath(hummingbirdPath), method: method) { _, _ -> Response in
+                    throw APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(path) takes \(allow)", allow: allow)
+                }
+            }
+        }
+    }
 }

@@ -26,7 +26,7 @@ struct SubmissionRoutes {
     func submit(_ request: Request, _ context: GraderRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let key = try Self.idempotencyKey(request)
-        let body = try await RequestBody.decode(SubmitRequest.self, from: request)
+        let body = try await RequestBody.decode(SubmitRequest.self, from: request, fields: ["challenge", "files"])
         guard body.files.count <= Intake.maximumFiles else {
             throw APIError.invalid("a submission has at most \(Intake.maximumFiles) files; this one has \(body.files.count)")
         }
@@ -53,7 +53,8 @@ struct SubmissionRoutes {
         }
         let outcome = try store.enqueue(EnqueueRequest(
             submission: submission, idempotency: idempotency,
-            limits: .init(maximumQueuedJobs: configuration.maximumQueuedJobs, submissionsPerMinute: configuration.submissionsPerMinute),
+            limits: .init(maximumQueuedJobs: configuration.maximumQueuedJobs, submissionsPerMinute: configuration.submissionsPerMinute,
+                          unfinishedPerOwner: configuration.unfinishedPerToken),
             at: now))
         switch outcome {
         case .accepted(let status):
@@ -70,6 +71,10 @@ struct SubmissionRoutes {
             throw APIError(.tooManyRequests, code: "rate_limited",
                            message: "at most \(configuration.submissionsPerMinute) submissions a minute; try again in \(seconds) s",
                            retryAfter: seconds)
+        case .tooManyUnfinished:
+            throw APIError(.tooManyRequests, code: "too_many_unfinished",
+                           message: "\(configuration.unfinishedPerToken) of your submissions are still being graded; submit again when one is done",
+                           retryAfter: 30)
         case .queueFull:
             throw APIError(.serviceUnavailable, code: "queue_full", message: "the grading queue is full; try again later",
                            retryAfter: configuration.queueFullRetryAfter)
@@ -102,7 +107,8 @@ struct SubmissionRoutes {
         }
         func text(_ name: String) throws -> String? {
             guard let value = query[name[...]].map(String.init) else { return nil }
-            guard (1...100).contains(value.count) else { throw APIError.badRequest("\(name) must be 1 to 100 characters") }
+            // Counted in code points, as the OpenAPI document's maxLength is.
+            guard (1...100).contains(value.unicodeScalars.count) else { throw APIError.badRequest("\(name) must be 1 to 100 characters") }
             return value
         }
         let filter = SubmissionFilter(

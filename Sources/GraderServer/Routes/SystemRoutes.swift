@@ -4,12 +4,20 @@ import GraderPipeline
 import GraderStore
 import Hummingbird
 
-/// The open routes: `/healthz`, `/metrics`, `/api/v1/openapi.json` (no token needed; none of
-/// them says anything about a submission).
+/// `/healthz` and `/api/v1/openapi.json`, open (neither says anything about a submission), and
+/// `/metrics`, for reviewers and admins: its counters move with each grading, so a candidate
+/// watching them would learn how their hidden checks ended.
 struct SystemRoutes {
     let store: any DaemonStore
     let metrics: DaemonMetrics
     let openAPI: OpenAPIDocument
+
+    func registerMetrics(in table: RouteTable, router: some RouterMethods<GraderRequestContext>) {
+        table.add(.get, "/metrics", to: router) { _, context in
+            _ = try context.require([.reviewer, .admin], to: "read the metrics")
+            return JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
 
     func register(in table: RouteTable, router: some RouterMethods<GraderRequestContext>) {
         table.add(.get, "/healthz", to: router) { _, _ in
@@ -19,9 +27,6 @@ struct SystemRoutes {
             } catch {
                 throw APIError(.serviceUnavailable, code: "unhealthy", message: "the database cannot be read")
             }
-        }
-        table.add(.get, "/metrics", to: router) { _, _ in
-            JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         table.add(.get, "/api/v1/openapi.json", to: router) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

@@ -43,6 +43,7 @@ struct GradingWorker: Service {
     }
 
     private func process(_ job: GradingJob) async {
+        let claimed = ContinuousClock.now
         var logger = logger
         logger[metadataKey: "job"] = .string(job.id)
         logger[metadataKey: "submission"] = .string(job.submissionID)
@@ -63,7 +64,13 @@ struct GradingWorker: Service {
                 report = try await gradeUnderLease(job, submission)
             }
             metrics.recordGrading(report)
-            logger.info("graded", metadata: ["status": "\(report.status.rawValue)", "score": "\(report.score)"])
+            // What the daemon added to the grading: from the claim to the committed completion,
+            // less the pipeline's own time (scripts/bench-daemon.sh reads these).
+            let wall = ContinuousClock.now - claimed
+            let wallMs = Int(wall.components.seconds * 1000 + wall.components.attoseconds / 1_000_000_000_000_000)
+            logger.info("graded", metadata: ["status": "\(report.status.rawValue)", "score": "\(report.score)",
+                                             "wallMs": "\(wallMs)", "totalMs": "\(report.timings.totalMs)",
+                                             "queueMs": "\(report.timings.queueMs)"])
         } catch is CancellationError {
             logger.info("grading cancelled; handing the job back")
             try? store.handBack(jobID: job.id, owner: owner, error: nil, countsAsAttempt: false)

@@ -17,9 +17,12 @@ public struct EnqueueRequest: Sendable {
         public var maximumQueuedJobs: Int
         /// Submissions one token may store in any 60 seconds.
         public var submissionsPerMinute: Int
-        public init(maximumQueuedJobs: Int, submissionsPerMinute: Int) {
+        /// Jobs of one token's submissions not finished yet (queued or grading).
+        public var unfinishedPerOwner: Int
+        public init(maximumQueuedJobs: Int, submissionsPerMinute: Int, unfinishedPerOwner: Int = .max) {
             self.maximumQueuedJobs = maximumQueuedJobs
             self.submissionsPerMinute = submissionsPerMinute
+            self.unfinishedPerOwner = unfinishedPerOwner
         }
     }
 
@@ -46,6 +49,8 @@ public enum EnqueueOutcome: Sendable, Equatable {
     case keyReusedWithDifferentBody
     /// The token stored its limit of submissions in the last minute; try again after this many seconds.
     case rateLimited(retryAfterSeconds: Int)
+    /// The token has its limit of submissions waiting or being graded.
+    case tooManyUnfinished
     /// Too many jobs are waiting.
     case queueFull
 }

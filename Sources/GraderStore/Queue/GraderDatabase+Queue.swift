@@ -29,6 +29,11 @@ extension GraderDatabase {
                 let wait = oldest.addingTimeInterval(60).timeIntervalSince(request.at)
                 return .rateLimited(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
             }
+            let unfinished = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM job j JOIN submission s ON s.id = j.submissionId
+                WHERE s.ownerTokenId = ? AND j.state != 'finished' AND j.kind = 'submission'
+                """, arguments: [owner]) ?? 0
+            if unfinished >= request.limits.unfinishedPerOwner { return .tooManyUnfinished }
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'queued'") ?? 0
             if queued >= request.limits.maximumQueuedJobs { return .queueFull }
 

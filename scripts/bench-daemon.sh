@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmarks the grading daemon on this machine (SPEC §9's daemon bars), in one run:
+#   1. the daemon's own overhead per submission (HTTP, queue, database) as a share of the grading;
+#   2. status polling from 200 concurrent clients (wrk) while 2 workers grade: requests per
+#      second, p50 and p99 latency;
+#   3. a burst of submissions (default 100; first argument or BENCH_BURST) queued at once and
+#      drained by 2 workers: throughput per minute.
+# Grades the bundled lru-cache reference for real. Installs wrk from Debian when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+burst="${1:-${BENCH_BURST:-100}}"
+scripts/bootstrap.sh >&2
+command -v swift >/dev/null 2>&1 || export PATH=/opt/swift/usr/bin:$PATH
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "bench: installing wrk" >&2
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+grader="$(swift build --show-bin-path)/grader"
+data="$(mktemp -d /tmp/grader-bench.XXXXXX)"
+log="$data/daemon.log"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$data"; }
+trap cleanup EXIT
+
+token="$("$grader" tokens create --role admin --name bench --data-dir "$data" | tail -1)"
+"$grader" serve --port 0 --workers 2 --data-dir "$data" --submissions-per-minute 100000 --unfinished-per-token 100000 \
+    --max-queued 100000 2> "$log" &
+pid=$!
+for _ in $(seq 1 200); do
+    port="$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$log" | head -1)"
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "${port:-}" ] || { echo "bench: the daemon did not start" >&2; cat "$log" >&2; exit 1; }
+python3 scripts/bench-daemon.py --server "http://127.0.0.1:$port" --token "$token" --log "$log" --burst "$burst" \
+    --solution Graders/lru-cache/Reference/LRUCache.swift
