@@ -93,7 +93,10 @@ let package = Package(
         .testTarget(name: "GraderProcessTests", dependencies: ["GraderProcess"]),
         .testTarget(name: "GraderPipelineTests", dependencies: ["GraderPipeline", "GraderModel", "GraderStore", "GraderProcess"]),
         .testTarget(name: "GraderReportsTests", dependencies: ["GraderReports", "GraderModel"]),
-        .testTarget(name: "GraderClientTests", dependencies: ["GraderClient"]),
+        .testTarget(name: "GraderClientTests", dependencies: [
+            "GraderClient", "GraderAPI", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "GraderServerTests", dependencies: [
             "GraderServer", "GraderStore", "GraderModel", "GraderPipeline", "GraderAPI",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

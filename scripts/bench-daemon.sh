@@ -24,14 +24,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "
 trap cleanup EXIT
 
 token="$("$grader" tokens create --role admin --name bench --data-dir "$data" | tail -1)"
-"$grader" serve --port 0 --workers 2 --data-dir "$data" --submissions-per-minute 100000 --unfinished-per-token 100000 \
-    --max-queued 100000 2> "$log" &
-pid=$!
-for _ in $(seq 1 200); do
-    port="$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$log" | head -1)"
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "${port:-}" ] || { echo "bench: the daemon did not start" >&2; cat "$log" >&2; exit 1; }
-python3 scripts/bench-daemon.py --server "http://127.0.0.1:$port" --token "$token" --log "$log" --burst "$burst" \
+. scripts/lib/daemon.sh
+start_daemon "$grader" "$data" "$log" --workers 2 --submissions-per-minute 100000 --unfinished-per-token 100000 --max-queued 100000
+pid=$daemon_pid
+python3 scripts/bench-daemon.py --server "http://127.0.0.1:$daemon_port" --token "$token" --log "$log" --burst "$burst" \
     --solution Graders/lru-cache/Reference/LRUCache.swift

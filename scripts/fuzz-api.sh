@@ -29,15 +29,10 @@ cleanup() {
 trap cleanup EXIT
 
 token="$("$grader" tokens create --role admin --name fuzz --data-dir "$data" | tail -1)"
-"$grader" serve --port 0 --data-dir "$data" --submissions-per-minute 30 --log-level notice 2> "$log" &
-pid=$!
-for _ in $(seq 1 200); do
-    port="$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$log" | head -1)"
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "${port:-}" ] || { echo "fuzz: the daemon did not start:" >&2; cat "$log" >&2; exit 1; }
-base="http://127.0.0.1:$port"
+. scripts/lib/daemon.sh
+start_daemon "$grader" "$data" "$log" --submissions-per-minute 30 --log-level notice
+pid=$daemon_pid
+base="http://127.0.0.1:$daemon_port"
 echo "fuzz: daemon at $base, fuzzing for ${seconds}s" >&2
 
 status=0

@@ -98,7 +98,7 @@ public struct GraderClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await Self.http.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
     }
@@ -115,6 +115,16 @@ public struct GraderClient: Sendable {
         guard let date = formatter.date(from: value) else { return 0 }
         return min(max(date.timeIntervalSince(now), 0), 300)
     }
+
+    /// One client for the process, never shut down (like `HTTPClient.shared`), that gives up on a
+    /// refused or unreachable connection after one try within 5 s instead of retrying it until
+    /// the request's deadline: the retries, with their backoff and messages, are this type's.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// Full jitter: uniform in [0, min(maximum, base × 2^(attempt−1))].
     func backoff(_ attempt: Int) -> Double {

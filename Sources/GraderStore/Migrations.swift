@@ -70,14 +70,7 @@ enum Migrations {
                 t.primaryKey(["gradingId", "flagId"])
             }
             // History is append-only: submissions and gradings are never rewritten or deleted.
-            for table in ["submission", "submissionFile", "grading", "checkResult", "criterionScore", "redFlag"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_immutable_update BEFORE UPDATE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
-                    CREATE TRIGGER \(table)_immutable_delete BEFORE DELETE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
-                    """)
-            }
+            try makeImmutable(["submission", "submissionFile", "grading", "checkResult", "criterionScore", "redFlag"], in: db)
         }
         migrator.registerMigration("v2: the daemon's queue, tokens, idempotency keys, outbox, reviews") { db in
             // Who submitted through the API (nil for local `grade`), and which job a grading completed:
@@ -148,15 +141,20 @@ enum Migrations {
                 t.column("points", .double).notNull()
                 t.primaryKey(["reviewId", "criterionId"])
             }
-            for table in ["review", "reviewScore", "idempotencyKey"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_immutable_update BEFORE UPDATE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
-                    CREATE TRIGGER \(table)_immutable_delete BEFORE DELETE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
-                    """)
-            }
+            try makeImmutable(["review", "reviewScore", "idempotencyKey"], in: db)
         }
         return migrator
+    }
+
+    /// Triggers that abort any update or delete of the tables' rows.
+    private static func makeImmutable(_ tables: [String], in db: Database) throws {
+        for table in tables {
+            try db.execute(sql: """
+                CREATE TRIGGER \(table)_immutable_update BEFORE UPDATE ON \(table)
+                BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                CREATE TRIGGER \(table)_immutable_delete BEFORE DELETE ON \(table)
+                BEGIN SELECT RAISE(ABORT, '\(table) rows are immutable'); END;
+                """)
+        }
     }
 }

@@ -40,7 +40,8 @@ import Testing
                 return Response(status: .init(code: status))
             }
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .milliseconds(200))),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                   onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: DaemonFixture.logger)
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await app.run(); return nil }

@@ -4,34 +4,12 @@ import Testing
 
 /// The `grader` executable, driven as a user would.
 @Suite(.serialized) final class CommandLineTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("grader-cli-\(UUID().uuidString)")
 
     deinit { try? FileManager.default.removeItem(at: data) }
 
-    func grader(_ arguments: [String], in directory: URL? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = EndToEnd.graderExecutable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["GRADER_DATA_DIR"] = data.path
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func grader(_ arguments: [String], in directory: URL? = nil) throws -> EndToEnd.Run {
+        try EndToEnd.runGrader(arguments, environment: ["GRADER_DATA_DIR": data.path], in: directory)
     }
 
     @Test func theExecutableIsBuilt() {

@@ -62,29 +62,9 @@ import Testing
         }
     }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func grader(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = EndToEnd.graderExecutable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "GRADER_SERVER")
-        environment.removeValue(forKey: "GRADER_TOKEN")
-        process.environment = environment.merging(extra) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func grader(_ arguments: [String], environment: [String: String] = [:]) throws -> EndToEnd.Run {
+        let removing = ["GRADER_SERVER", "GRADER_TOKEN"].filter { environment[$0] == nil }
+        return try EndToEnd.runGrader(arguments, environment: environment, removing: removing)
     }
 
     func token(_ role: String, _ name: String) throws -> String {

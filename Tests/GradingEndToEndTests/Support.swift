@@ -40,6 +40,34 @@ enum EndToEnd {
         try await grade(solution.file, challenge: solution.challenge, candidate: solution.name)
     }
 
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the `grader` executable as a user would, with `environment` on top of this process's.
+    static func runGrader(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+                          in directory: URL? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = graderExecutable
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        for name in removing { merged.removeValue(forKey: name) }
+        process.environment = merged
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// The `grader` executable built next to the test bundle.
     static var graderExecutable: URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("grader")

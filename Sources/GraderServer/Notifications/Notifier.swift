@@ -20,6 +20,16 @@ struct Notifier: Service {
 
     static let requestTimeout: TimeAmount = .seconds(10)
 
+    /// One client for the process, never shut down (like `HTTPClient.shared`), that counts a
+    /// refused connection as a failed delivery at once instead of retrying it until the deadline:
+    /// the outbox's backoff decides when to try again.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -43,7 +53,7 @@ struct Notifier: Service {
         request.body = .bytes(ByteBuffer(bytes: event.payload))
         let failure: String
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
+            let response = try await Self.http.execute(request, timeout: Self.requestTimeout)
             _ = try? await response.body.collect(upTo: 64 * 1024)
             if (200..<300).contains(response.status.code) {
                 try store.markDelivered(eventID: event.id, at: Date())

@@ -17,11 +17,7 @@ final class RouteTable {
     func add(_ method: HTTPRequest.Method, _ path: String, to router: some RouterMethods<GraderRequestContext>,
              handler: @escaping Handler) {
         keys.append(RouteKey(method: method.rawValue, path: path))
-        // `{id}` in the document is `:id` in Hummingbird's syntax.
-        let hummingbirdPath = path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
-            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
-        }.joined(separator: "/")
-        router.on(RouterPath(hummingbirdPath), method: method, use: handler)
+        router.on(Self.routerPath(path), method: method, use: handler)
     }
 
     /// Answers 405, with `Allow`, for the other standard methods on every registered path (these
@@ -33,14 +29,18 @@ final class RouteTable {
         for path in Set(keys.map(\.path)) {
             let allowed = keys.filter { $0.path == path }.map(\.method)
             let allow = allowed.sorted().joined(separator: ", ")
-            let hummingbirdPath = path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
-                segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
-            }.joined(separator: "/")
             for method in standard where !allowed.contains(method.rawValue) {
-                router.on(RouterPath(hummingbirdPath), method: method) { _, _ -> Response in
+                router.on(Self.routerPath(path), method: method) { _, _ -> Response in
                     throw APIError(.methodNotAllowed, code: "method_not_allowed", message: "\(path) takes \(allow)", allow: allow)
                 }
             }
         }
+    }
+
+    /// `{id}` in the document is `:id` in Hummingbird's syntax.
+    static func routerPath(_ path: String) -> RouterPath {
+        RouterPath(path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+        }.joined(separator: "/"))
     }
 }
