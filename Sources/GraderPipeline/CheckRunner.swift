@@ -85,11 +85,13 @@ public struct CheckRunner: Sendable {
     }
 
     /// Runs `checks`, exclusive ones first and alone, then the rest `parallelism` at a time;
-    /// returns their executions in the order of `checks`.
+    /// returns their executions in the order of `checks`. Cancelled, it starts no further check and
+    /// stops the running ones' processes (what it returns then is not a grading: callers check).
     public func execute(_ checks: [CheckDefinition], subject: URL, driver: URL, workDirectory: URL,
                         progress: @escaping @Sendable (CheckOutcome) -> Void) async -> [Execution] {
         var executions: [String: Execution] = [:]
         for check in checks where check.exclusive {
+            if Task.isCancelled { break }
             let execution = await execute(check, subject: subject, driver: driver, workDirectory: workDirectory)
             progress(execution.outcome)
             executions[check.id] = execution
@@ -98,7 +100,7 @@ public struct CheckRunner: Sendable {
         await withTaskGroup(of: Execution.self) { group in
             var next = 0
             func startNext() {
-                guard next < shared.count else { return }
+                guard next < shared.count, !Task.isCancelled else { return }
                 let check = shared[next]
                 next += 1
                 group.addTask { await self.execute(check, subject: subject, driver: driver, workDirectory: workDirectory) }
@@ -192,15 +194,23 @@ public struct CheckRunner: Sendable {
         let watcher = Task {
             if case .failure = await subjectRun.value { driverHandle.stop() }
         }
-        let driverResult = await driverRun.value
-        // The driver has ended and closed its end of the channel: the subject leaves on its own,
-        // or is stopped (say, its threads are stuck in the candidate's code).
-        let stopper = Task {
-            try await Task.sleep(for: .seconds(Self.subjectExitGraceSeconds))
+        // The processes run in tasks of their own; a cancelled grading (the daemon shutting down,
+        // a lost lease) stops them rather than waiting out the check.
+        let (driverResult, subjectResult) = await withTaskCancellationHandler {
+            let driverResult = await driverRun.value
+            // The driver has ended and closed its end of the channel: the subject leaves on its own,
+            // or is stopped (say, its threads are stuck in the candidate's code).
+            let stopper = Task {
+                try await Task.sleep(for: .seconds(Self.subjectExitGraceSeconds))
+                subjectHandle.stop()
+            }
+            let subjectResult = await subjectRun.value
+            stopper.cancel()
+            return (driverResult, subjectResult)
+        } onCancel: {
+            driverHandle.stop()
             subjectHandle.stop()
         }
-        let subjectResult = await subjectRun.value
-        stopper.cancel()
         watcher.cancel()
         let (report, problem, probe) = await server.finish()
 

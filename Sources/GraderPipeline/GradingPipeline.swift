@@ -219,6 +219,8 @@ public struct GradingPipeline: Sendable {
             ) { outcome in
                 progress(.checkFinished(outcome, done: done.add(1, ordering: .relaxed).newValue, total: checks.count))
             }
+            // Checks stopped by a cancellation ended as timeouts or crashes that say nothing.
+            try Task.checkCancellation()
             let outcomes = SkipConfirmation.apply(to: ran, checks: all)
             if let broken = outcomes.first(where: { $0.status == .error }) {
                 throw GraderFault.checkHarness(check: broken.id, message: broken.message)

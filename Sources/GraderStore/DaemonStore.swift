@@ -36,6 +36,10 @@ public protocol DaemonStore: Sendable {
     // MARK: Reads
     func submission(id: String) throws -> StoredSubmission?
     func status(submissionID: String) throws -> SubmissionStatus?
+    /// The status and the latest grading's report, read together (one snapshot).
+    func statusWithReport(submissionID: String) throws -> (status: SubmissionStatus, report: GradingReport?)?
+    /// Every submission of a challenge, oldest first.
+    func submissionIDs(challenge: String) throws -> [String]
     func submissions(matching filter: SubmissionFilter) throws -> [SubmissionStatus]
     func latestReport(submissionID: String) throws -> GradingReport?
     func jobCounts() throws -> [GradingJob.State: Int]

@@ -3,6 +3,7 @@ import GraderModel
 @testable import GraderPipeline
 import GraderStore
 import GRDB
+import Synchronization
 import Testing
 
 /// The pipeline with the real compiler, on the fixture project (public checks plus one hidden check).
@@ -147,6 +148,43 @@ import Testing
         #expect(spinning.message.contains("still using CPU"))
         #expect(blocked.status == .timeout)
         #expect(blocked.message.contains("blocked, using no CPU"))
+    }
+
+    /// The daemon cancels a grading at shutdown or when its lease is lost: the checks' processes
+    /// are stopped at once (not waited out) and nothing is stored.
+    @Test func aCancelledGradingStopsItsChecksAndStoresNothing() async throws {
+        let source = Sources.correct(getPrelude: "DispatchSemaphore(value: 0).wait()")
+        // Checks that would each wait a minute for the blocked subject, were they not stopped.
+        let layout = try TestProject.make { root in
+            for file in ["Challenges/lru-cache/challenge.json", "Graders/lru-cache/checks.json"] {
+                let url = root.appendingPathComponent(file)
+                try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"timeoutSeconds\": 3", with: "\"timeoutSeconds\": 60")
+                    .write(to: url, atomically: true, encoding: .utf8)
+            }
+        }
+        let pipeline = try await TestProject.pipeline(layout: layout, data: layout.root.appendingPathComponent("data"))
+        let submission = try pipeline.submit(challenge: "lru-cache", candidate: "ada", files: files(source))
+        let (checksStarted, started) = AsyncStream.makeStream(of: Void.self)
+        let finished = Mutex((done: 0, total: 0))
+        let grading = Task {
+            try await pipeline.grade(submission) { event in
+                if case .runningChecks(let total) = event {
+                    finished.withLock { $0.total = total }
+                    started.yield()
+                }
+                if case .checkFinished = event { finished.withLock { $0.done += 1 } }
+            }
+        }
+        for await _ in checksStarted { break }
+        try await Task.sleep(for: .seconds(1))
+        let cancelled = ContinuousClock.now
+        grading.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await grading.value }
+        // Waited out, the blocked checks would take a minute each.
+        #expect(ContinuousClock.now - cancelled < .seconds(20), "the checks were waited out")
+        #expect(try pipeline.database.gradings(submissionID: submission.id).isEmpty)
+        let counts = finished.withLock { $0 }
+        #expect(counts.done < counts.total, "every check ran: \(counts.done) of \(counts.total)")
     }
 
     @Test func aBrokenCheckModuleIsAnInternalErrorRetriedAndNeverScored() async throws {

@@ -3,10 +3,10 @@ import Foundation
 /// Checks responses against the OpenAPI document: the route, method and status are documented,
 /// and a JSON body validates against the response's schema.
 ///
-/// The schema check covers the JSON Schema keywords the document uses (type, enum, const,
-/// properties, required, additionalProperties, items, oneOf, $ref, minimum, maximum, minLength,
-/// maxLength, minItems, maxItems); a keyword it does not know fails the check, so the document
-/// cannot drift past what is validated.
+/// The schema check covers the JSON Schema keywords the document's response schemas use (type,
+/// enum, const, properties, required, additionalProperties, items, oneOf, $ref, minimum, maximum,
+/// minLength, maxLength, pattern, minItems, maxItems; `format` and the annotations are not
+/// checked); any other keyword fails the check, so the document cannot drift past what is validated.
 // @unchecked: `document` is parsed once in `init` and never mutated afterwards; the JSON values it
 // holds are immutable Foundation objects, read concurrently only.
 struct OpenAPIValidator: @unchecked Sendable {
@@ -104,6 +104,11 @@ struct OpenAPIValidator: @unchecked Sendable {
             let length = text.unicodeScalars.count
             if let minimum = schema["minLength"] as? Int, length < minimum { problems.append("\(path): shorter than \(minimum)") }
             if let maximum = schema["maxLength"] as? Int, length > maximum { problems.append("\(path): longer than \(maximum)") }
+            if let pattern = schema["pattern"] as? String {
+                let matches = (try? NSRegularExpression(pattern: pattern))?
+                    .firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+                if !matches { problems.append("\(path): does not match \(pattern)") }
+            }
         }
         if let array = value as? [Any] {
             if let minimum = schema["minItems"] as? Int, array.count < minimum { problems.append("\(path): fewer than \(minimum) items") }

@@ -178,13 +178,28 @@ import Testing
         #expect(try database.jobCounts()[.queued] == 1)
     }
 
+    @Test func aTokenHoldsAtMostItsUnfinishedSubmissions() throws {
+        let database = try GraderDatabase(dataDirectory: directory)
+        let limits = EnqueueRequest.Limits(maximumQueuedJobs: 100, submissionsPerMinute: 100, unfinishedPerOwner: 1)
+        let first = submission()
+        try enqueue(database, first, limits: limits)
+        #expect(try enqueue(database, submission(), limits: limits) == .tooManyUnfinished)
+        let job = try #require(try database.claimJob(owner: "w", leaseSeconds: 60, at: t0))
+        #expect(try enqueue(database, submission(), limits: limits) == .tooManyUnfinished, "a job being graded is unfinished")
+        try database.complete(jobID: job.id, owner: "w", report: report(for: first), event: nil, at: t0)
+        _ = try database.enqueueRegrades(submissionIDs: [first.id], requestedBy: "tok_admin", at: t0)
+        guard case .accepted = try enqueue(database, submission(), limits: limits) else {
+            Issue.record("a finished job, or an admin's regrade, held the token's place"); return
+        }
+    }
+
     @Test func aTokenOverItsRateIsToldWhenToComeBackAndNothingIsStored() throws {
         let database = try GraderDatabase(dataDirectory: directory)
         let tight = EnqueueRequest.Limits(maximumQueuedJobs: 100, submissionsPerMinute: 2)
         try enqueue(database, submission(at: t0), limits: tight, at: t0)
         try enqueue(database, submission(at: t0.addingTimeInterval(20)), limits: tight, at: t0.addingTimeInterval(20))
         #expect(try enqueue(database, submission(at: t0.addingTimeInterval(30)), limits: tight, at: t0.addingTimeInterval(30))
-                == .rateLimited(retryAfterSeconds: 30))
+                == .rateLimited(retryAfterSeconds: 31))
         // Another token is not limited by this one.
         guard case .accepted = try enqueue(database, submission(owner: "tok_b", at: t0.addingTimeInterval(30)), limits: tight,
                                            at: t0.addingTimeInterval(30)) else { Issue.record("not accepted"); return }
@@ -200,6 +215,9 @@ import Testing
         try enqueue(database, submission(), limits: small)
         #expect(try enqueue(database, submission(), limits: small) == .queueFull)
         _ = try database.claimJob(owner: "w", leaseSeconds: 60, at: t0)
+        // Queued regrades do not count toward the depth (new submissions are claimed first anyway).
+        let all = try database.submissions(matching: .init()).map(\.id)
+        _ = try database.enqueueRegrades(submissionIDs: all + all, requestedBy: "tok_admin", at: t0)
         guard case .accepted = try enqueue(database, submission(), limits: small) else { Issue.record("not accepted"); return }
         #expect(try database.submissionCount() == 3)
     }

@@ -10,6 +10,7 @@ struct ReviewerRoutes {
     let grader: any SubmissionGrader
     let signal: WorkSignal
 
+    /// Ids one request may list (a challenge's regrade takes all its submissions).
     static let maximumRegrade = 1000
     static let maximumCommentLength = 10_000
 
@@ -36,7 +37,7 @@ struct ReviewerRoutes {
             guard grader.availableChallenges().contains(challenge) else {
                 throw APIError(.unprocessableContent, code: "unknown_challenge", message: "no challenge \(SubmissionRoutes.quoted(challenge))")
             }
-            ids = try store.submissions(matching: SubmissionFilter(challenge: challenge, limit: Self.maximumRegrade)).map(\.id)
+            ids = try store.submissionIDs(challenge: challenge)
         default:
             throw APIError.badRequest("give either submissions (a list of ids) or challenge, not both")
         }

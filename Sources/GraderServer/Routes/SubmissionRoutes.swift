@@ -60,10 +60,10 @@ struct SubmissionRoutes {
         case .accepted(let status):
             signal.notify()
             return try JSONResponse.make(SubmissionViews.body(status, report: nil, for: caller), status: .accepted)
-        case .replayed(let status):
-            let report = try store.latestReport(submissionID: status.id)
-            return try JSONResponse.make(SubmissionViews.body(status, report: report, for: caller), status: .accepted,
-                                         headers: [Self.replayedHeader: "true"])
+        case .replayed(let first):
+            let current = try store.statusWithReport(submissionID: first.id)
+            return try JSONResponse.make(SubmissionViews.body(current?.status ?? first, report: current?.report, for: caller),
+                                         status: .accepted, headers: [Self.replayedHeader: "true"])
         case .keyReusedWithDifferentBody:
             throw APIError(.unprocessableContent, code: "idempotency_key_reused",
                            message: "this Idempotency-Key was used with a different request body; use a new key for a new submission")
@@ -84,11 +84,10 @@ struct SubmissionRoutes {
     func show(_ request: Request, _ context: GraderRequestContext) throws -> Response {
         let caller = try context.requireCaller()
         let id = context.parameters.get("id") ?? ""
-        guard Identifier.isWellFormed(id), id.hasPrefix("sub_"), let status = try store.status(submissionID: id),
+        guard Identifier.isWellFormed(id), id.hasPrefix("sub_"), let (status, report) = try store.statusWithReport(submissionID: id),
               SubmissionViews.visible(status, to: caller) else {
             throw APIError.notFound("no submission \(Self.quoted(id))")
         }
-        let report = try store.latestReport(submissionID: id)
         return try JSONResponse.make(SubmissionViews.body(status, report: report, for: caller))
     }
 

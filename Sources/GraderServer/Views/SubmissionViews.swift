@@ -12,7 +12,8 @@ enum SubmissionViews {
             id: status.id, challenge: status.challenge, candidate: status.candidate, submittedAt: status.createdAt,
             status: status.status, job: job?.id, attempts: job?.attempts ?? 0,
             phases: PhaseTimes(queuedAt: job?.enqueuedAt ?? status.createdAt, compilingAt: job?.compilingAt,
-                               runningAt: job?.runningAt, finishedAt: job?.finishedAt ?? status.latestGrading?.finishedAt),
+                               // A queued regrade has not finished, whatever the last grading did.
+                               runningAt: job?.runningAt, finishedAt: job == nil ? status.latestGrading?.finishedAt : job?.finishedAt),
             progress: Progress(checksDone: job?.checksDone ?? 0, checksTotal: job?.checksTotal ?? 0),
             grading: status.latestGrading?.id, score: status.latestGrading?.score, maxScore: status.latestGrading?.maxScore,
             report: view)

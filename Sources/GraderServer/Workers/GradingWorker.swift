@@ -26,6 +26,7 @@ struct GradingWorker: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                let seen = signal.generation
                 let job: GradingJob?
                 do {
                     job = try store.claimJob(owner: owner, leaseSeconds: configuration.leaseSeconds, at: Date())
@@ -36,7 +37,7 @@ struct GradingWorker: Service {
                 if let job {
                     await process(job)
                 } else {
-                    await signal.wait(timeout: configuration.pollInterval)
+                    await signal.wait(since: seen, timeout: configuration.pollInterval)
                 }
             }
         }
@@ -56,7 +57,7 @@ struct GradingWorker: Service {
             if job.attempts > GradingPipeline.maximumAttempts {
                 var failed = grader.internalErrorReport(
                     submission, gradingID: Identifier.make(prefix: "grd"),
-                    message: "the daemon stopped while grading this submission \(job.attempts - 1) times; last: \(job.lastError ?? "unknown")")
+                    message: "the job was claimed \(job.attempts - 1) times without completing (the daemon stopped or failed while grading it); last: \(job.lastError ?? "the daemon stopped")")
                 failed.grading.attempts = job.attempts - 1
                 try complete(job, failed, submission)
                 report = failed
@@ -83,34 +84,55 @@ struct GradingWorker: Service {
         }
     }
 
+    /// What ended one of the two tasks of ``gradeUnderLease(_:_:)``.
+    private enum Ending: Sendable {
+        case graded(GradingReport)
+        case cancelled
+        case leaseLost
+    }
+
     private func gradeUnderLease(_ job: GradingJob, _ submission: StoredSubmission) async throws -> GradingReport {
         let queueMilliseconds = max(0, Int(((job.compilingAt ?? Date()).timeIntervalSince(job.enqueuedAt) * 1000).rounded()))
         let (store, owner, jobID) = (self.store, self.owner, job.id)
-        return try await withThrowingTaskGroup(of: GradingReport?.self) { group in
+        return try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
-                try await grader.grade(submission, queueMilliseconds: queueMilliseconds, progress: { event in
-                    Self.record(event, jobID: jobID, owner: owner, store: store)
-                }, store: { report in
-                    try Task.checkCancellation()
-                    try complete(job, report, submission)
-                })
-            }
-            group.addTask {
-                // The lease keeper: returns (nil) only when the lease is lost, which cancels the grading.
-                let interval = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
-                while true {
-                    try await Task.sleep(for: interval)
-                    let renewed = (try? store.renewLease(jobID: jobID, owner: owner,
-                                                         until: Date().addingTimeInterval(configuration.leaseSeconds))) ?? true
-                    if !renewed { return nil }
+                do {
+                    return .graded(try await grader.grade(submission, queueMilliseconds: queueMilliseconds, progress: { event in
+                        Self.record(event, jobID: jobID, owner: owner, store: store)
+                    }, store: { report in
+                        try Task.checkCancellation()
+                        try complete(job, report, submission)
+                    }))
+                } catch is CancellationError {
+                    return .cancelled
                 }
             }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let report = result { return report }
-                throw QueueError.leaseLost(jobID: jobID)
+            group.addTask {
+                // The lease keeper: ends only when the lease is lost (or it is cancelled).
+                let interval = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
+                while true {
+                    do { try await Task.sleep(for: interval) } catch { return .cancelled }
+                    let renewed = (try? store.renewLease(jobID: jobID, owner: owner,
+                                                         until: Date().addingTimeInterval(configuration.leaseSeconds))) ?? true
+                    if !renewed { return .leaseLost }
+                }
             }
-            throw CancellationError()
+            // The grading's own ending decides: a lost lease (or a shutdown) stops it, but a
+            // grading that committed just before is still reported as graded.
+            var leaseLost = false
+            while let ending = try await group.next() {
+                switch ending {
+                case .graded(let report):
+                    group.cancelAll()
+                    return report
+                case .leaseLost:
+                    leaseLost = true
+                    group.cancelAll()
+                case .cancelled:
+                    group.cancelAll()
+                }
+            }
+            throw leaseLost ? QueueError.leaseLost(jobID: jobID) : CancellationError()
         }
     }
 

@@ -20,13 +20,14 @@ extension GraderDatabase {
                 }
                 return .replayed(status)
             }
-            let windowStart = request.at.addingTimeInterval(-60)
+            // Stored times are whole seconds, rounded down: a second more keeps a full minute.
+            let windowStart = request.at.addingTimeInterval(-61)
             let recent = try Date.fetchAll(db, sql: """
                 SELECT createdAt FROM submission WHERE ownerTokenId = ? AND createdAt > ? ORDER BY createdAt
                 """, arguments: [owner, windowStart])
             if recent.count >= request.limits.submissionsPerMinute {
                 let oldest = recent[recent.count - request.limits.submissionsPerMinute]
-                let wait = oldest.addingTimeInterval(60).timeIntervalSince(request.at)
+                let wait = oldest.addingTimeInterval(61).timeIntervalSince(request.at)
                 return .rateLimited(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
             }
             let unfinished = try Int.fetchOne(db, sql: """
@@ -34,7 +35,8 @@ extension GraderDatabase {
                 WHERE s.ownerTokenId = ? AND j.state != 'finished' AND j.kind = 'submission'
                 """, arguments: [owner]) ?? 0
             if unfinished >= request.limits.unfinishedPerOwner { return .tooManyUnfinished }
-            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'queued'") ?? 0
+            // Regrades wait behind new submissions anyway: only these count toward the depth.
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'queued' AND kind = 'submission'") ?? 0
             if queued >= request.limits.maximumQueuedJobs { return .queueFull }
 
             try Self.insert(request.submission, in: db)
@@ -174,6 +176,24 @@ extension GraderDatabase {
 
     public func status(submissionID: String) throws -> SubmissionStatus? {
         try pool.read { try Self.status(submissionID: submissionID, in: $0) }
+    }
+
+    public func statusWithReport(submissionID: String) throws -> (status: SubmissionStatus, report: GradingReport?)? {
+        let found = try pool.read { db -> (SubmissionStatus, String?)? in
+            guard let status = try Self.status(submissionID: submissionID, in: db) else { return nil }
+            let json = try status.latestGrading.flatMap {
+                try String.fetchOne(db, sql: "SELECT report FROM grading WHERE id = ?", arguments: [$0.id])
+            }
+            return (status, json)
+        }
+        guard let (status, json) = found else { return nil }
+        return (status, try json.map { try decodeReport($0, gradingID: status.latestGrading?.id ?? "") })
+    }
+
+    public func submissionIDs(challenge: String) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM submission WHERE challenge = ? ORDER BY createdAt, rowid", arguments: [challenge])
+        }
     }
 
     public func submissions(matching filter: SubmissionFilter) throws -> [SubmissionStatus] {
