@@ -227,7 +227,7 @@ public struct CheckModuleCache: Sendable {
 
     func cacheKey(challenge: Challenge, set: CheckSet, graderVersion: String) -> String {
         let digest = SHA256.hash(data: Data("\(toolchain.version)\n\(graderVersion)\n\(set.rawValue)".utf8))
-        return "\(challenge.id)-\(set.rawValue)-" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return "\(challenge.id)-\(set.rawValue)-" + digest.prefix(8).hexString
     }
 
     /// Compiles `HarnessSanitizerSupport`'s C files (uninstrumented) into objects.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GraderModel
 
 /// The grader version recorded with every grading: a release number plus a fingerprint of
 /// everything that decides a challenge's grade (the channel's format, the driver kit, the subject
@@ -36,7 +37,7 @@ public enum GraderVersion {
             hasher.update(data: Data("\(relative)\n\(content.count)\n".utf8))
             hasher.update(data: content)
         }
-        return String(hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(12))
+        return String(hasher.finalize().hexString.prefix(12))
     }
 
     /// The `.swift` files directly in `directory`, sorted by name (empty when it does not exist).

@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import GraderModel
 
 /// SHA-256 digests of submitted sources.
 public enum SubmissionDigest {
     public static func hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hexString
     }
 
     /// The submission's digest: SHA-256 over each file's name, length and bytes, in name order.
@@ -15,6 +16,6 @@ public enum SubmissionDigest {
             hasher.update(data: Data("\(file.name)\n\(file.content.count)\n".utf8))
             hasher.update(data: file.content)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }

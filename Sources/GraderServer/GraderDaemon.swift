@@ -14,6 +14,7 @@ public struct GraderDaemon: Sendable {
     public let metrics: DaemonMetrics
     public let openAPI: OpenAPIDocument
     let signal = WorkSignal()
+    let reports = ReportCache()
     /// Names this process's leases: host, pid and a random part.
     public let instance: String
 
@@ -35,7 +36,8 @@ public struct GraderDaemon: Sendable {
         system.register(in: table, router: router)
         let api = router.group().add(middleware: Authenticator(authority: TokenAuthority(store: store)))
         system.registerMetrics(in: table, router: api)
-        SubmissionRoutes(store: store, grader: grader, configuration: configuration, signal: signal).register(in: table, router: api)
+        SubmissionRoutes(store: store, grader: grader, configuration: configuration, signal: signal, reports: reports)
+            .register(in: table, router: api)
         ChallengeRoutes(grader: grader).register(in: table, router: api)
         ReviewerRoutes(store: store, grader: grader, signal: signal).register(in: table, router: api)
         table.addMethodNotAllowed(to: router)

@@ -36,8 +36,9 @@ public protocol DaemonStore: Sendable {
     // MARK: Reads
     func submission(id: String) throws -> StoredSubmission?
     func status(submissionID: String) throws -> SubmissionStatus?
-    /// The status and the latest grading's report, read together (one snapshot).
-    func statusWithReport(submissionID: String) throws -> (status: SubmissionStatus, report: GradingReport?)?
+    /// One grading's report. Gradings are immutable, so a report read by the id a status names
+    /// belongs to that status, whenever it is read.
+    func report(gradingID: String) throws -> GradingReport?
     /// Every submission of a challenge, oldest first.
     func submissionIDs(challenge: String) throws -> [String]
     func submissions(matching filter: SubmissionFilter) throws -> [SubmissionStatus]

@@ -26,7 +26,7 @@ public struct TokenAuthority: Sendable {
         let token = APIToken(id: Identifier.make(prefix: "tok"), name: trimmed, role: role,
                              createdAt: Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
         var generator = SystemRandomNumberGenerator()
-        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.hexString
         try store.insertToken(token, secretSha256: Self.digest(secret))
         return (token, "\(token.id).\(secret)")
     }
@@ -46,7 +46,7 @@ public struct TokenAuthority: Sendable {
     }
 
     static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     /// Compares two strings in time that depends only on their lengths.

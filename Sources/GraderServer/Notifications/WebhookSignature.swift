@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GraderModel
 
 /// The signature on a delivered event, as Stripe signs its webhooks: the header
 /// `Grader-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
@@ -17,7 +18,7 @@ public enum WebhookSignature {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return code.hexString
     }
 
     /// Checks a header against the body, as a receiver would (in constant time); `tolerance` bounds

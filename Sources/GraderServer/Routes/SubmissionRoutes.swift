@@ -13,6 +13,7 @@ struct SubmissionRoutes {
     let grader: any SubmissionGrader
     let configuration: DaemonConfiguration
     let signal: WorkSignal
+    let reports: ReportCache
 
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
@@ -61,9 +62,8 @@ struct SubmissionRoutes {
             signal.notify()
             return try JSONResponse.make(SubmissionViews.body(status, report: nil, for: caller), status: .accepted)
         case .replayed(let first):
-            let current = try store.statusWithReport(submissionID: first.id)
-            return try JSONResponse.make(SubmissionViews.body(current?.status ?? first, report: current?.report, for: caller),
-                                         status: .accepted, headers: [Self.replayedHeader: "true"])
+            return try SubmissionViews.response(try store.status(submissionID: first.id) ?? first, for: caller, reports: reports,
+                                                store: store, status: .accepted, headers: [Self.replayedHeader: "true"])
         case .keyReusedWithDifferentBody:
             throw APIError(.unprocessableContent, code: "idempotency_key_reused",
                            message: "this Idempotency-Key was used with a different request body; use a new key for a new submission")
@@ -84,11 +84,11 @@ struct SubmissionRoutes {
     func show(_ request: Request, _ context: GraderRequestContext) throws -> Response {
         let caller = try context.requireCaller()
         let id = context.parameters.get("id") ?? ""
-        guard Identifier.isWellFormed(id), id.hasPrefix("sub_"), let (status, report) = try store.statusWithReport(submissionID: id),
+        guard Identifier.isWellFormed(id), id.hasPrefix("sub_"), let status = try store.status(submissionID: id),
               SubmissionViews.visible(status, to: caller) else {
             throw APIError.notFound("no submission \(Self.quoted(id))")
         }
-        return try JSONResponse.make(SubmissionViews.body(status, report: report, for: caller))
+        return try SubmissionViews.response(status, for: caller, reports: reports, store: store)
     }
 
     func list(_ request: Request, _ context: GraderRequestContext) throws -> Response {
@@ -132,7 +132,7 @@ struct SubmissionRoutes {
 
     /// What makes two submit requests "the same" for an idempotency key: the challenge and the files.
     static func requestDigest(challenge: String, files digest: String) -> String {
-        SHA256.hash(data: Data("\(challenge)\n\(digest)".utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data("\(challenge)\n\(digest)".utf8)).hexString
     }
 
     /// An id from the request, shortened and quoted for a message.

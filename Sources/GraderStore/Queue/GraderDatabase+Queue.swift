@@ -178,18 +178,6 @@ extension GraderDatabase {
         try pool.read { try Self.status(submissionID: submissionID, in: $0) }
     }
 
-    public func statusWithReport(submissionID: String) throws -> (status: SubmissionStatus, report: GradingReport?)? {
-        let found = try pool.read { db -> (SubmissionStatus, String?)? in
-            guard let status = try Self.status(submissionID: submissionID, in: db) else { return nil }
-            let json = try status.latestGrading.flatMap {
-                try String.fetchOne(db, sql: "SELECT report FROM grading WHERE id = ?", arguments: [$0.id])
-            }
-            return (status, json)
-        }
-        guard let (status, json) = found else { return nil }
-        return (status, try json.map { try decodeReport($0, gradingID: status.latestGrading?.id ?? "") })
-    }
-
     public func submissionIDs(challenge: String) throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM submission WHERE challenge = ? ORDER BY createdAt, rowid", arguments: [challenge])
