@@ -104,6 +104,11 @@ import Testing
             #expect(try queued.decode(RegradeResponse.self).jobs.map(\.submission) == [id])
             let second = try await client.waitUntilFinished(id, token: fixture.reviewer, fixture: fixture).decode(SubmissionBody.self)
             #expect(second.grading != nil && second.grading != first.grading && second.job != first.job)
+            // Each body carries its own grading's report, not one cached for the submission.
+            guard case .full(let firstReport)? = first.report, case .full(let secondReport)? = second.report else {
+                Issue.record("a reviewer got no full report"); return
+            }
+            #expect(firstReport.grading.id == first.grading && secondReport.grading.id == second.grading)
             #expect(try fixture.database.gradings(submissionID: id).count == 2)
 
             let byChallenge = try await client.call(.post, "/api/v1/regrade", token: fixture.admin, json: ["challenge": "lru-cache"], fixture: fixture)

@@ -63,6 +63,28 @@ import Testing
         #expect(loaded.withLock { $0 } == [reports[1].grading.id], "the least recently used entry was kept")
     }
 
+    @Test func aReportOverHalfTheBudgetIsServedButNotKeptAndEvictsNothing() throws {
+        let small = Self.report()
+        let size = try APICoding.encoder.encode(ReportBody.full(small)).count
+        let large = Self.report(candidate: String(repeating: "z", count: size * 2))
+        let cache = ReportCache(byteBudget: size * 4)
+        let load: (String) throws -> GradingReport? = { $0 == small.grading.id ? small : large }
+        _ = try cache.json(gradingID: small.grading.id, view: .full, load: load)
+        let served = try cache.json(gradingID: large.grading.id, view: .full, load: load)
+        #expect(served == (try APICoding.encoder.encode(ReportBody.full(large))))
+        #expect(cache.usage.entries == 1 && cache.usage.bytes == size)
+        // Replacing an entry does not count its bytes twice.
+        _ = try cache.json(gradingID: small.grading.id, view: .full, load: load)
+        #expect(cache.usage.bytes == size)
+    }
+
+    @Test func aBodyWithoutExactlyOneReportMarkerIsRefusedNotMangled() {
+        let report = Data(#"{"schema":"x"}"#.utf8)
+        for body in [#"{"id":"a"}"#, #"{"a":1,"report":null,"report":null}"#] {
+            #expect(throws: APIError.self) { try SubmissionViews.splice(report: report, into: Data(body.utf8)) }
+        }
+    }
+
     @Test func aSplicedBodyIsTheWholeEncodingEvenWhenAStringMimicsTheMarker() throws {
         let report = Self.report(candidate: #"x","report":null,"y"#)
         let body = SubmissionBody(id: "sub_1", challenge: "lru-cache", candidate: report.submission.candidate, submittedAt: Date(timeIntervalSince1970: 1_800_000_000),
@@ -82,16 +104,26 @@ import Testing
     @Test func theAPIServesTheCachedReportAsTheWholeBodyWouldEncode() async throws {
         let fixture = try DaemonFixture()
         try await fixture.application(workers: true).test(.router) { client in
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "poll-1"]
             let id = try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
-                                            fixture: fixture).decode(SubmissionBody.self).id
+                                            headers: key, fixture: fixture).decode(SubmissionBody.self).id
             _ = try await client.waitUntilFinished(id, token: fixture.candidate, fixture: fixture)
-            for token in [fixture.candidate, fixture.reviewer, fixture.candidate, fixture.reviewer] {
+            for token in [fixture.candidate, fixture.reviewer, fixture.admin, fixture.candidate, fixture.reviewer, fixture.admin] {
                 let response = try await client.call(.get, "/api/v1/submissions/\(id)", token: token, fixture: fixture)
                 let decoded = try response.decode(SubmissionBody.self)
                 #expect(decoded.report != nil)
                 #expect(response.body == (try APICoding.encoder.encode(decoded)))
                 if case .candidate? = decoded.report { #expect(token == fixture.candidate) } else { #expect(token != fixture.candidate) }
             }
+            // A replayed submit answers with the finished submission, its report from the same cache.
+            let replayed = try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
+                                                 headers: key, fixture: fixture)
+            #expect(replayed.status == .accepted && replayed.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let body = try replayed.decode(SubmissionBody.self)
+            guard case .candidate? = body.report else { Issue.record("a replay did not carry the candidate's report: \(replayed.text)"); return }
+            #expect(body.id == id)
+            #expect(replayed.body == (try APICoding.encoder.encode(body)))
+            #expect(!replayed.text.contains(StubGrader.hiddenMarker))
         }
     }
 }

@@ -70,8 +70,9 @@ final class ReportCache: Sendable {
     }
 
     private func insert(_ json: Data, for key: Key) {
-        // A report larger than the whole budget is served but not kept.
-        guard json.count <= byteBudget else { return }
+        // A report over half the budget is served but not kept: keeping it would evict everything
+        // else, and then itself.
+        guard json.count <= byteBudget / 2 else { return }
         state.withLock { state in
             state.clock += 1
             if let old = state.entries.updateValue(Entry(json: json, lastUse: state.clock), forKey: key) {
