@@ -60,7 +60,7 @@ struct SubmissionRoutes {
         switch outcome {
         case .accepted(let status):
             signal.notify()
-            return try JSONResponse.make(SubmissionViews.body(status, report: nil, for: caller), status: .accepted)
+            return try JSONResponse.make(SubmissionViews.body(status), status: .accepted)
         case .replayed(let first):
             return try SubmissionViews.response(try store.status(submissionID: first.id) ?? first, for: caller, reports: reports,
                                                 store: store, status: .accepted, headers: [Self.replayedHeader: "true"])
@@ -115,7 +115,7 @@ struct SubmissionRoutes {
             candidate: try text("candidate"), status: try text("status"),
             limit: try integer("limit", default: 50, in: 1...200), offset: try integer("offset", default: 0, in: 0...1_000_000))
         let rows = try store.submissions(matching: filter)
-        return try JSONResponse.make(SubmissionList(submissions: rows.map { SubmissionViews.body($0, report: nil, for: caller) },
+        return try JSONResponse.make(SubmissionList(submissions: rows.map { SubmissionViews.body($0) },
                                                     limit: filter.limit, offset: filter.offset))
     }
 

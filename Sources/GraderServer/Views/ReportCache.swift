@@ -15,8 +15,13 @@ final class ReportCache: Sendable {
     enum View: Hashable, Sendable {
         case full, candidate
 
+        /// Candidates get the candidate view; reviewers and admins the full report.
         init(for role: APIToken.Role) {
             self = role == .candidate ? .candidate : .full
+        }
+
+        func shape(_ report: GradingReport) -> ReportBody {
+            self == .candidate ? .candidate(CandidateReport(report)) : .full(report)
         }
     }
 
@@ -58,8 +63,7 @@ final class ReportCache: Sendable {
         if let cached { return cached }
         // Two requests that miss at once both encode; the second insert replaces an equal entry.
         guard let report = try load(gradingID) else { return nil }
-        let body: ReportBody = view == .candidate ? .candidate(CandidateReport(report)) : .full(report)
-        let json = try APICoding.encoder.encode(body)
+        let json = try APICoding.encoder.encode(view.shape(report))
         insert(json, for: key)
         return json
     }

@@ -7,9 +7,10 @@ import Hummingbird
 
 /// Builds the API's submission bodies from what the store holds, for a given caller.
 enum SubmissionViews {
-    static func body(_ status: SubmissionStatus, report: GradingReport?, for caller: APIToken) -> SubmissionBody {
+    /// The body without its report (listings, a new submission; ``response(_:for:reports:store:status:headers:)``
+    /// adds the report in the caller's view).
+    static func body(_ status: SubmissionStatus) -> SubmissionBody {
         let job = status.job
-        let view: ReportBody? = report.map { caller.role == .candidate ? .candidate(CandidateReport($0)) : .full($0) }
         return SubmissionBody(
             id: status.id, challenge: status.challenge, candidate: status.candidate, submittedAt: status.createdAt,
             status: status.status, job: job?.id, attempts: job?.attempts ?? 0,
@@ -18,14 +19,14 @@ enum SubmissionViews {
                                runningAt: job?.runningAt, finishedAt: job == nil ? status.latestGrading?.finishedAt : job?.finishedAt),
             progress: Progress(checksDone: job?.checksDone ?? 0, checksTotal: job?.checksTotal ?? 0),
             grading: status.latestGrading?.id, score: status.latestGrading?.score, maxScore: status.latestGrading?.maxScore,
-            report: view)
+            report: nil)
     }
 
     /// One submission with its latest grading's report in the caller's view, the report taken
-    /// already encoded from `reports`. The bytes are those of encoding ``body(_:report:for:)`` whole.
+    /// already encoded from `reports`: the same bytes as encoding the body with the report in it.
     static func response(_ status: SubmissionStatus, for caller: APIToken, reports: ReportCache, store: any DaemonStore,
                          status httpStatus: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let body = try APICoding.encoder.encode(Self.body(status, report: nil, for: caller))
+        let body = try APICoding.encoder.encode(Self.body(status))
         guard let gradingID = status.latestGrading?.id,
               let report = try reports.json(gradingID: gradingID, view: .init(for: caller.role), load: store.report(gradingID:))
         else { return JSONResponse.make(json: body, status: httpStatus, headers: headers) }
