@@ -12,7 +12,8 @@ import Testing
 @Suite struct NotificationTests {
     static let secret = Array("whsec-test-0123456789abcdef".utf8)
 
-    /// A webhook receiver on loopback that answers 500 to its first `failures` requests.
+    /// A webhook receiver on loopback that answers 500 to its first `failures` requests, each
+    /// answer `delay` after the request arrived (it records the request at once).
     final class Receiver: Sendable {
         struct Delivery: Sendable {
             var eventID: String
@@ -21,9 +22,13 @@ import Testing
             var answered: Int
         }
         let failures: Int
+        let delay: Duration
         let deliveries = Mutex<[Delivery]>([])
 
-        init(failures: Int) { self.failures = failures }
+        init(failures: Int, delay: Duration = .zero) {
+            self.failures = failures
+            self.delay = delay
+        }
 
         /// Runs the receiver until `body` returns; `body` gets the receiver's URL.
         func serving<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
@@ -37,6 +42,7 @@ import Testing
                                                body: data, answered: answered))
                     return answered
                 }
+                if self.delay > .zero { try await Task.sleep(for: self.delay) }
                 return Response(status: .init(code: status))
             }
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -101,6 +107,26 @@ import Testing
             }
             #expect(announced == Set(ids))
             #expect(try fixture.database.outboxEvents().allSatisfy { $0.deliveredAt != nil })
+        }
+    }
+
+    /// The daemon stops while the receiver has the request and has not answered yet: the delivery
+    /// is finished, not cancelled, so the event is marked delivered and not sent again (a
+    /// delivery cut off by the shutdown was the flake in the test above: the receiver had all
+    /// three events, the outbox had one still waiting).
+    @Test func aDeliveryInFlightWhenTheDaemonStopsIsFinished() async throws {
+        let receiver = Receiver(failures: 0, delay: .milliseconds(400))
+        try await receiver.serving { url in
+            let fixture = try DaemonFixture(configure: Self.configure(url))
+            try await fixture.application(workers: true).test(.router) { client in
+                _ = try await client.call(.post, "/api/v1/submissions", token: fixture.candidate, json: Bodies.submission(),
+                                          fixture: fixture)
+                try await Self.waitFor { receiver.deliveries.withLock { $0.count } >= 1 }
+            }
+            let events = try fixture.database.outboxEvents()
+            #expect(events.count == 1 && events.allSatisfy { $0.deliveredAt != nil },
+                    "the receiver answered 204 after the shutdown began; the event must be marked delivered")
+            #expect(receiver.deliveries.withLock { $0.count } == 1)
         }
     }
 

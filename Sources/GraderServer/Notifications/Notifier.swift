@@ -30,12 +30,19 @@ struct Notifier: Service {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// Delivers due events until the daemon shuts down. A graceful shutdown stops it from starting
+    /// another delivery but lets the one in flight finish (within ``requestTimeout``): cut off
+    /// after the receiver had the request, it would leave the event waiting, to be sent again by
+    /// the next daemon, though it was received.
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let due = (try? store.dueEvents(at: Date(), limit: 20)) ?? []
-                for event in due where !Task.isCancelled { await deliver(event) }
-                if due.isEmpty { try? await Task.sleep(for: configuration.pollInterval) }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let due = (try? store.dueEvents(at: Date(), limit: 20)) ?? []
+            for event in due {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                await deliver(event)
+            }
+            if due.isEmpty {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.pollInterval) }
             }
         }
     }
