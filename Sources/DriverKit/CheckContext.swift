@@ -9,7 +9,7 @@ public final class CheckContext: Sendable {
     /// The seed for randomised work (`--seed`; each check has its own default), so a failing run
     /// can be replayed.
     public let seed: UInt64?
-    /// The candidate's process.
+    /// The candidate's process (the first, when the check starts more: ``startSubject()``).
     public let subject: SubjectConnection
     /// Figures about the subject taken from outside it.
     public let meter: SubjectMeter
@@ -28,6 +28,18 @@ public final class CheckContext: Sendable {
         self.meter = meter
         self.started = started
     }
+
+    /// Starts another subject: a separate sandboxed process running the same submission, with
+    /// the same deadline, for a scenario whose instances stand for separate servers (two service
+    /// instances sharing one store): what one process shares in memory, two servers do not. The
+    /// simulated services it calls must be served on it too (``SubjectConnection/serve(_:with:)``).
+    /// At most ``SubjectStart/maximumSubjects`` per check, the first included.
+    public func startSubject() async throws -> SubjectConnection {
+        try await DriverRun.startSubject()
+    }
+
+    /// Every subject the check runs, in the order they were started.
+    public var subjects: [SubjectConnection] { DriverRun.subjects }
 
     /// The seed to use: the one given on the command line, else the check's own default.
     public func seed(default value: UInt64) -> UInt64 { seed ?? value }

@@ -70,9 +70,10 @@ public enum DriverMain {
 
         let subject = SubjectConnection(descriptor: subjectDescriptor)
         subject.start()
-        DriverRun.set(meter: controlDescriptor >= 0 ? meter : nil, subject: subject, racePass: options.endMarker != nil)
         let started = DriverClock.nanos()
         let deadline = started + UInt64(options.budgetSeconds * 1e9)
+        DriverRun.set(meter: controlDescriptor >= 0 ? meter : nil, subject: subject, racePass: options.endMarker != nil,
+                      deadline: deadline)
         subject.setDeadline(deadline)
         let context = CheckContext(budgetSeconds: options.budgetSeconds, seed: options.seed, subject: subject,
                                    meter: meter, started: started)
@@ -84,13 +85,19 @@ public enum DriverMain {
                                        evidence: context.evidence, phase: context.phase))
         }
         var report = await outcome(of: check, context: context)
-        if let nonce = options.endMarker, subject.failure == nil {
-            subject.setDeadline(DriverClock.nanos() + UInt64(finishSeconds * 1e9))
-            report.finishAcknowledged = (try? await subject.request("finish") { $0.string(nonce) }) != nil
-            // The grader looks at where the subject's standard error goes on every meter reading:
-            // this one, after the marker, confirms it was still the sandbox's pipe at the end.
-            _ = try? meter.read()
+        let subjects = DriverRun.subjects
+        var acknowledged = Array(repeating: false, count: subjects.count)
+        if let nonce = options.endMarker {
+            let finishDeadline = DriverClock.nanos() + UInt64(finishSeconds * 1e9)
+            for subject in subjects where subject.failure == nil {
+                subject.setDeadline(finishDeadline)
+                acknowledged[subject.index] = (try? await subject.request("finish") { $0.string(nonce) }) != nil
+            }
+            // The grader looks at where each subject's standard error goes on every meter
+            // reading: these, after the marker, confirm it was still the sandbox's pipe at the end.
+            _ = try? meter.readAll()
         }
+        report.subjects = subjects.map { SubjectRecord(saidHello: $0.saidHello, finishAcknowledged: acknowledged[$0.index]) }
         report.durationMicros = (DriverClock.nanos() &- started) / 1000
         finish(meter, report)
     }
@@ -115,8 +122,11 @@ public enum DriverMain {
         } catch let error as SubjectError {
             switch error {
             case .ended(let what):
-                return report(.subjectEnded, what.isEmpty ? "the subject ended before the check finished"
-                                                         : "the subject ended during \(what)")
+                var ended = report(.subjectEnded, what.isEmpty ? "the subject ended before the check finished"
+                                                               : "the subject ended during \(what)")
+                // Which one: the first whose channel ended (the others may have been stopped after).
+                ended.endedSubject = DriverRun.subjects.first { $0.failure.map(\.hasEnded) == true }?.index ?? 0
+                return ended
             case .timedOut(let what):
                 return report(.timeout, await timeoutMessage(context, during: what))
             case .malformed, .refused, .overran:
@@ -159,14 +169,48 @@ public enum DriverMain {
 /// What a driver process runs under, for the code that needs it away from the check's context (the
 /// simulated services): one check per process, so these are the process's.
 public enum DriverRun {
-    private static let state = Mutex<(meter: SubjectMeter?, subject: SubjectConnection?, racePass: Bool)>((nil, nil, false))
-
-    static func set(meter: SubjectMeter?, subject: SubjectConnection, racePass: Bool) {
-        state.withLock { $0 = (meter, subject, racePass) }
+    private struct State {
+        var meter: SubjectMeter?
+        var subjects: [SubjectConnection] = []
+        var racePass = false
+        var deadline: UInt64 = .max
     }
 
-    /// The check's subject.
-    public static var subject: SubjectConnection? { state.withLock { $0.subject } }
+    private static let state = Mutex(State())
+
+    static func set(meter: SubjectMeter?, subject: SubjectConnection, racePass: Bool, deadline: UInt64) {
+        state.withLock { $0 = State(meter: meter, subjects: [subject], racePass: racePass, deadline: deadline) }
+    }
+
+    /// The subject the check started with.
+    public static var subject: SubjectConnection? { state.withLock { $0.subjects.first } }
+
+    /// Every subject of the check, in the order they were started.
+    public static var subjects: [SubjectConnection] { state.withLock { $0.subjects } }
+
+    /// Starts another subject (see ``CheckContext/startSubject()``).
+    static func startSubject() async throws -> SubjectConnection {
+        let (meter, deadline) = state.withLock { ($0.meter, $0.deadline) }
+        guard let meter else { throw NotAssessed("another subject was needed, but the driver has no control channel to ask for one") }
+        let started: (descriptor: Int32, index: Int)
+        do {
+            started = try meter.startSubject()
+        } catch let error as MeterUnavailable {
+            throw NotAssessed(error.description)
+        }
+        let subject = SubjectConnection(descriptor: started.descriptor, index: started.index)
+        subject.start()
+        subject.setDeadline(deadline)
+        state.withLock { $0.subjects.append(subject) }
+        try await subject.waitForHello()
+        return subject
+    }
+
+    /// Ends the check: the candidate's calls overran a simulated service (every subject's channel
+    /// is broken with ``SubjectError/overran(_:)``).
+    public static func overran(_ what: String) {
+        for subject in subjects { subject.overran(what) }
+    }
 
     private static let reached = Atomic<Int>(0)
 
@@ -181,7 +225,7 @@ public enum DriverRun {
     /// The check runs again in the race pass (ThreadSanitizer in the subject).
     public static var isRacePass: Bool { state.withLock { $0.racePass } }
 
-    /// Asks the grader whether every thread of the subject waits; nil without a control channel.
+    /// Asks the grader whether every thread of every subject waits; nil without a control channel.
     public static var idleProbe: (@Sendable () async -> Bool?)? {
         guard let meter = state.withLock({ $0.meter }) else { return nil }
         return { meter.isIdle() }

@@ -1,40 +1,50 @@
 import Synchronization
 
 /// Which of a simulated service's calls fail, and how, decided from a seed: transient faults at a
-/// rate (in bursts of at most `maximumConsecutive` per caller), outages (windows of virtual time in
-/// which every call fails), or a service that is down for good.
+/// rate within a budget per participant, scripted faults (each participant's first calls),
+/// outages (windows of virtual time in which every call fails), or a service down for good.
 ///
 /// A fault is either *before* the call's effect (nothing happened) or *after* it (the write
 /// landed, the caller is told it timed out): the failure model of a real network call, where a
 /// timeout says nothing about whether the other side acted.
+///
+/// Faults follow what the driver knows of a call for itself (a ``FaultTarget``: the object, the
+/// change the call would make, the object's version, the participants it can be charged to), never
+/// counts, tags or call patterns the subject controls; see ``FaultInjector``.
 public struct FaultPlan: Sendable, CustomStringConvertible {
-    /// Probability that a call fails transiently.
+    /// Probability that a call fails transiently (within the budgets).
     public var rate: Double = 0
-    /// Of the failing calls that write, the share whose write landed before the failure.
+    /// Of the failing calls with an effect, the share whose write landed before the failure.
     public var afterEffectShare: Double = 0.5
-    /// A caller never sees more than this many failures in a row from transient faults.
-    public var maximumConsecutive = 3
-    /// Nor more than this many in all.
-    public var maximumPerCaller = Int.max
-    /// The faults of each caller's first calls without an effect (reads), in order, before the rate applies.
+    /// A participant is charged at most this many transient faults of calls that change nothing
+    /// (reads, and calls that cannot change anything as things stand).
+    public var readsPerParticipant = Int.max
+    /// Nor more than this many of calls that change something (its own changes).
+    public var effectsPerParticipant = Int.max
+    /// The faults of each participant's first calls, of either kind, in order, before the rate applies.
+    public var firstFaults: [InjectedFault] = []
+    /// The faults of each participant's first reads, in order, before the rate applies.
     public var firstReadFaults: [InjectedFault] = []
-    /// The faults of each caller's first calls with an effect (writes), in order, before the rate applies.
+    /// The faults of each participant's first calls with an effect (its own changes), in order,
+    /// before the rate applies.
     public var firstWriteFaults: [InjectedFault] = []
-    /// The faults of each caller's first calls of one operation (by name), in order, before the
-    /// rate applies (say, "the first insert of each caller fails after the row was written").
+    /// The faults of each participant's first calls of one operation (by name), in order, before the
+    /// rate applies (say, "the first insert of each delivery fails after the row was written").
     public var firstFaultsByOperation: [String: [InjectedFault]] = [:]
     /// Windows of virtual time in which every call fails before its effect.
     public var outages: [Range<Duration>] = []
     /// Every call fails before its effect.
     public var down = false
 
-    public init(rate: Double = 0, afterEffectShare: Double = 0.5, maximumConsecutive: Int = 3, maximumPerCaller: Int = .max,
-                firstReadFaults: [InjectedFault] = [], firstWriteFaults: [InjectedFault] = [],
-                firstFaultsByOperation: [String: [InjectedFault]] = [:], outages: [Range<Duration>] = [], down: Bool = false) {
+    public init(rate: Double = 0, afterEffectShare: Double = 0.5, readsPerParticipant: Int = .max,
+                effectsPerParticipant: Int = .max, firstFaults: [InjectedFault] = [], firstReadFaults: [InjectedFault] = [],
+                firstWriteFaults: [InjectedFault] = [], firstFaultsByOperation: [String: [InjectedFault]] = [:],
+                outages: [Range<Duration>] = [], down: Bool = false) {
         self.rate = rate
         self.afterEffectShare = afterEffectShare
-        self.maximumConsecutive = maximumConsecutive
-        self.maximumPerCaller = maximumPerCaller
+        self.readsPerParticipant = readsPerParticipant
+        self.effectsPerParticipant = effectsPerParticipant
+        self.firstFaults = firstFaults
         self.firstReadFaults = firstReadFaults
         self.firstWriteFaults = firstWriteFaults
         self.firstFaultsByOperation = firstFaultsByOperation
@@ -48,14 +58,19 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var description: String {
         if down { return "the service is down: every call fails" }
         var parts: [String] = []
-        if !firstReadFaults.isEmpty { parts.append("each caller's first reads: " + firstReadFaults.map(\.description).joined(separator: ", ")) }
-        if !firstWriteFaults.isEmpty { parts.append("each caller's first writes: " + firstWriteFaults.map(\.description).joined(separator: ", ")) }
+        func list(_ faults: [InjectedFault]) -> String { faults.map(\.description).joined(separator: ", ") }
+        if !firstFaults.isEmpty { parts.append("each caller's first calls: " + list(firstFaults)) }
+        if !firstReadFaults.isEmpty { parts.append("each caller's first reads: " + list(firstReadFaults)) }
+        if !firstWriteFaults.isEmpty { parts.append("each caller's first writes: " + list(firstWriteFaults)) }
         for (operation, faults) in firstFaultsByOperation.sorted(by: { $0.key < $1.key }) {
-            parts.append("each caller's first \(operation) calls: " + faults.map(\.description).joined(separator: ", "))
+            parts.append("each caller's first \(operation) calls: " + list(faults))
         }
         if rate > 0 {
-            parts.append("\(Int((rate * 100).rounded()))% of calls fail (\(Int((afterEffectShare * 100).rounded()))% of failing writes after they landed), at most \(maximumConsecutive) in a row per caller"
-                + (maximumPerCaller < .max ? " and \(maximumPerCaller) in all" : ""))
+            var budget: [String] = []
+            if readsPerParticipant < .max { budget.append("\(readsPerParticipant) of its reads") }
+            if effectsPerParticipant < .max { budget.append("\(effectsPerParticipant) of its writes") }
+            parts.append("\(Int((rate * 100).rounded()))% of calls fail (\(Int((afterEffectShare * 100).rounded()))% of failing writes after they landed)"
+                + (budget.isEmpty ? "" : ", at most " + budget.joined(separator: " and ") + " per caller"))
         }
         for outage in outages {
             parts.append("an outage from \(outage.lowerBound.wholeMilliseconds) to \(outage.upperBound.wholeMilliseconds) ms (virtual)")
@@ -81,26 +96,64 @@ public enum InjectedFault: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What the driver knows of one call when it completes, from its own record: all a fault is
+/// decided from. A simulated service builds it from the call's arguments and its own tables.
+public struct FaultTarget: Sendable, Equatable {
+    /// What the call is about, in the driver's terms ("store 1: seat S3", "database 1: payment p2").
+    public var object: String
+    /// What the call would change, named by the arguments that decide the change ("holder u7"); nil
+    /// for a call that changes nothing as things stand: a read, a compare-and-set on a version the
+    /// object no longer has, a delete of what is not there.
+    public var effect: String?
+    /// Effective calls made on the object before this one (its version).
+    public var version: Int
+    /// The round's participants this call can be charged to, by the driver's own record of what
+    /// each is doing (the reservations of this seat in flight; for a change, those it is the
+    /// change of). Empty: nobody's, and the call does not fail transiently.
+    public var owners: Set<Int>
+
+    public init(object: String, effect: String?, version: Int, owners: Set<Int>) {
+        self.object = object
+        self.effect = effect
+        self.version = version
+        self.owners = owners
+    }
+}
+
 /// Applies a ``FaultPlan`` to calls as they complete (in the ``VirtualTimeline``'s order, so the
 /// same seed and the same calls get the same faults).
 ///
-/// Whether a call draws a transient fault is decided by the seed, the *object* the call is about
-/// (a seat, a payment: what the driver sees in the call) and how many calls on that object
-/// completed before it, not by which caller made it: which of several concurrent callers does the
-/// work (the first to take a lock of the candidate's, say) is the machine's choice, and it must not
-/// change which faults the work meets. The caps and the scripted faults stay per caller, since they
-/// are what the README promises a caller.
+/// Whether a call draws a transient fault is decided by the seed and its ``FaultTarget``: the object,
+/// the change it would make, the object's version, and how many calls identical in all three came
+/// before it (a retry is the next draw of the same call). A call with other content draws from
+/// another sequence, so calls made only to use up faults (a compare-and-set on a version that cannot
+/// exist, a read of another seat) change nothing for the calls that matter; and which of several
+/// concurrent callers makes a call does not change the faults the work meets.
+///
+/// The budgets (``FaultPlan/readsPerParticipant``, ``FaultPlan/effectsPerParticipant``) are charged
+/// to the call's owners, which the driver derives from its own record, never from a tag the subject
+/// sends: a read of a seat counts against every reservation of that seat in flight (whichever made
+/// it), a change against the reservations it is the change of. A fault is drawn only while every
+/// owner has budget left, so no participant ever meets more than its budget, whoever made the calls;
+/// and a participant's budget of changes is spent only by calls that make its own change.
 public final class FaultInjector: Sendable {
     public let plan: FaultPlan
     public let seed: UInt64
-    private let counts = Mutex<(callers: [Int: Counts], objects: [String: Int])>(([:], [:]))
+    private let state = Mutex(State())
+
+    private struct State {
+        var participants: [Int: Counts] = [:]
+        /// Calls so far per (object, change, version): the index of the next identical call's draw.
+        var identical: [String: Int] = [:]
+    }
 
     private struct Counts {
-        var consecutive = 0
-        var total = 0
+        var calls = 0
         var reads = 0
-        var writes = 0
+        var effects = 0
         var byOperation: [String: Int] = [:]
+        var readFaults = 0
+        var effectFaults = 0
     }
 
     public init(plan: FaultPlan, seed: UInt64) {
@@ -108,51 +161,60 @@ public final class FaultInjector: Sendable {
         self.seed = seed
     }
 
-    /// The fault for call `key` (unique per call) of `caller`, its `number`-th call (from 0),
-    /// completing at virtual time `at`. `object` is what the call is about (nil: the call itself
-    /// decides, by `key`). `writes` says whether the call has an effect that can land before the
-    /// failure; `operation` names it for ``FaultPlan/firstFaultsByOperation``.
-    public func decide(key: String, object: String? = nil, caller: Int, number: Int, at: Duration, writes: Bool,
-                       operation: String = "") -> InjectedFault {
+    /// The fault of a call about `target` (nil: a call no fault applies to, such as a sleep),
+    /// completing at virtual time `at` (from its round's start); `operation` names it for
+    /// ``FaultPlan/firstFaultsByOperation``.
+    public func decide(_ target: FaultTarget?, operation: String = "", at: Duration) -> InjectedFault {
+        guard let target else { return .none }
         if plan.down { return .beforeEffect }
         if plan.outages.contains(where: { $0.contains(at) }) { return .beforeEffect }
-        return counts.withLock { all -> InjectedFault in
-            var name = "fault " + key
-            if let object {
-                let index = all.objects[object, default: 0]
-                all.objects[object] = index + 1
-                name = "fault \(object) #\(index)"
-            }
-            var generator = SeededGenerator(seed: seed, name: name)
+        guard !target.owners.isEmpty else { return .none }
+        let changes = target.effect != nil
+        return state.withLock { state -> InjectedFault in
+            let kind = target.effect.map { "change " + $0 } ?? "read"
+            let identity = "\(target.object) | \(kind) | v\(target.version)"
+            let draw = state.identical[identity, default: 0]
+            state.identical[identity] = draw + 1
+            var generator = SeededGenerator(seed: seed, name: "fault \(identity) #\(draw)")
             let fails = generator.fraction() < plan.rate
             let landed = generator.fraction() < plan.afterEffectShare
-            var counts = all.callers[caller, default: Counts()]
-            defer { all.callers[caller] = counts }
-            var scripted: InjectedFault?
-            if writes {
-                scripted = counts.writes < plan.firstWriteFaults.count ? plan.firstWriteFaults[counts.writes] : nil
-                counts.writes += 1
-            } else {
-                scripted = counts.reads < plan.firstReadFaults.count ? plan.firstReadFaults[counts.reads] : nil
-                counts.reads += 1
+
+            // Scripted faults: each owner's next index into each script that applies; a call with
+            // several owners takes the entry at the furthest of them, so none meets more than
+            // its script holds.
+            let owners = target.owners.sorted()
+            func scripted(_ script: [InjectedFault], _ index: (Counts) -> Int) -> InjectedFault? {
+                guard !script.isEmpty else { return nil }
+                let position = owners.map { index(state.participants[$0, default: Counts()]) }.max() ?? 0
+                return position < script.count ? script[position] : nil
             }
-            if let script = plan.firstFaultsByOperation[operation] {
-                let index = counts.byOperation[operation, default: 0]
-                counts.byOperation[operation] = index + 1
-                if index < script.count { scripted = script[index] }
+            var script = scripted(plan.firstFaults) { $0.calls }
+            if let kindScript = changes ? scripted(plan.firstWriteFaults, { $0.effects }) : scripted(plan.firstReadFaults, { $0.reads }) {
+                script = kindScript
             }
-            if let scripted {
-                if scripted != .none { counts.total += 1 }
-                return writes ? scripted : (scripted == .none ? .none : .beforeEffect)
+            if let operationScript = plan.firstFaultsByOperation[operation].flatMap({ script in scripted(script) { $0.byOperation[operation, default: 0] } }) {
+                script = operationScript
             }
-            guard fails, counts.consecutive < plan.maximumConsecutive,
-                  counts.total < plan.maximumPerCaller else {
-                counts.consecutive = 0
-                return .none
+            var fault = InjectedFault.none
+            if let script {
+                fault = changes ? script : (script == .none ? .none : .beforeEffect)
+            } else if fails, owners.allSatisfy({ owner in
+                let counts = state.participants[owner, default: Counts()]
+                return changes ? counts.effectFaults < plan.effectsPerParticipant : counts.readFaults < plan.readsPerParticipant
+            }) {
+                fault = changes && landed ? .afterEffect : .beforeEffect
             }
-            counts.consecutive += 1
-            counts.total += 1
-            return writes && landed ? .afterEffect : .beforeEffect
+            for owner in owners {
+                var counts = state.participants[owner, default: Counts()]
+                counts.calls += 1
+                if changes { counts.effects += 1 } else { counts.reads += 1 }
+                counts.byOperation[operation, default: 0] += 1
+                if fault != .none {
+                    if changes { counts.effectFaults += 1 } else { counts.readFaults += 1 }
+                }
+                state.participants[owner] = counts
+            }
+            return fault
         }
     }
 }

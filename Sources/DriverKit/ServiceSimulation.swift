@@ -4,9 +4,14 @@ import Synchronization
 /// ``VirtualTimeline``, each call's latency chosen from the seed and the call's name (its caller
 /// and that caller's call number), faults from a ``FaultPlan``, and counts for the evidence.
 ///
-/// A service's handler asks for a ``turn(caller:operation:writes:latency:)``, performs the call's
-/// effect (unless the turn's fault says it failed before it), and ends the turn with
-/// ``Turn/done()``. The subject reports each caller's end of a round with ``finish(caller:)``.
+/// A service's handler asks for a ``turn(caller:latency:)``; when it comes, the handler looks at
+/// its own tables to say what the call is about (a ``FaultTarget``), asks the turn for the call's
+/// ``Turn/fault(_:operation:)``, performs the effect (unless the fault came before it), and ends
+/// the turn with ``Turn/done()``. The subject reports each caller's end of a round with
+/// ``finish(caller:)``.
+///
+/// The caller a call names is the subject's own tag: it picks the call's latency and where the
+/// call stands in the interleaving shown as evidence, never its fault.
 public final class ServiceSimulation: Sendable {
     public let seed: UInt64
     /// The virtual latency of a call: uniform in this range (milliseconds).
@@ -27,15 +32,23 @@ public final class ServiceSimulation: Sendable {
         var calls = 0
     }
 
-    /// One call's turn: when it completes (virtual time) and what fault it meets.
+    /// One call's turn: when it completes (virtual time).
     public struct Turn: Sendable {
         public let at: Duration
-        public let fault: InjectedFault
         public let caller: Int
         /// The caller's call number (from 0, across rounds).
         public let number: Int
         public let latency: Duration
         let timeline: VirtualTimeline
+        let faults: FaultInjector
+        /// `at`, from the start of the call's round (outages are timed from there).
+        let sinceRoundStart: Duration
+
+        /// The fault the call meets, decided from what it is about (nil: nothing a fault applies
+        /// to, such as a sleep). Asked once per call, when its turn has come.
+        public func fault(_ target: FaultTarget?, operation: String = "") -> InjectedFault {
+            faults.decide(target, operation: operation, at: sinceRoundStart)
+        }
 
         /// The call's effect is done: the next call may complete.
         public func done() async { await timeline.done() }
@@ -89,11 +102,8 @@ public final class ServiceSimulation: Sendable {
     /// The current round's timeline.
     public var timeline: VirtualTimeline { state.withLock { $0.timeline } }
 
-    /// Waits for a call's turn. `object` is what the call is about (a seat, a payment), which with
-    /// the calls on it before decides its transient fault (see ``FaultInjector``). `latency`
-    /// overrides the seeded one (a sleep lasts its duration).
-    public func turn(caller: Int, operation: String, writes: Bool, object: String? = nil,
-                     latency fixed: Duration? = nil) async -> Turn {
+    /// Waits for a call's turn. `latency` overrides the seeded one (a sleep lasts its duration).
+    public func turn(caller: Int, latency fixed: Duration? = nil) async -> Turn {
         DriverRun.serviceCallReached()
         let (timeline, faults, number, roundStart) = state.withLock { state -> (VirtualTimeline, FaultInjector, Int, Duration) in
             let number = state.callNumbers[caller, default: 0]
@@ -110,15 +120,13 @@ public final class ServiceSimulation: Sendable {
             latency = .milliseconds(latencyMilliseconds.lowerBound + Int(random.next() % UInt64(span)))
         }
         let at = await timeline.complete(after: latency, key: key, participant: caller)
-        let fault = fixed == nil
-            ? faults.decide(key: key, object: object, caller: caller, number: number, at: at - roundStart, writes: writes, operation: operation)
-            : .none
         state.withLock { state in
             state.latest = max(state.latest, at)
             state.calls += 1
             state.chains[caller, default: .zero] += latency
         }
-        return Turn(at: at, fault: fault, caller: caller, number: number, latency: latency, timeline: timeline)
+        return Turn(at: at, caller: caller, number: number, latency: latency, timeline: timeline, faults: faults,
+                    sinceRoundStart: at - roundStart)
     }
 
     /// `caller` ended its part of the current round (it makes no more calls).
@@ -133,11 +141,12 @@ public final class ServiceSimulation: Sendable {
     /// reached a simulation, and the grader sees none of the subject's threads running, all of
     /// it twice, the counts unchanged in between. Nil without a subject or a meter (tests).
     private func quiescenceProbe() -> (@Sendable () async -> Bool?)? {
-        guard let subject = DriverRun.subject, let idle = DriverRun.idleProbe else { return nil }
+        guard DriverRun.subject != nil, let idle = DriverRun.idleProbe else { return nil }
         return {
             func settled() -> (Bool, Int) {
-                let received = subject.serviceCallsReceived
-                return (!subject.channelBusy && received == DriverRun.serviceCallsReached, received)
+                let subjects = DriverRun.subjects
+                let received = subjects.reduce(0) { $0 + $1.serviceCallsReceived }
+                return (!subjects.contains(where: \.channelBusy) && received == DriverRun.serviceCallsReached, received)
             }
             let (before, received) = settled()
             guard before else { return false }

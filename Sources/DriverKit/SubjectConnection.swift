@@ -14,6 +14,9 @@ import Wire
 /// serves, and anything else breaks the connection for good (``SubjectError/malformed(_:)``). A
 /// reader thread reads the frames; requests wait for their answer until the check's deadline.
 public final class SubjectConnection: Sendable {
+    /// Which subject of the check this is: 0 for the one it started with, then in the order the
+    /// check started them (``CheckContext/startSubject()``).
+    public let index: Int
     private let descriptor: Int32
     private let writer: FrameWriter
     private let state = Mutex<State>(State())
@@ -58,7 +61,8 @@ public final class SubjectConnection: Sendable {
     }
 
     /// `descriptor` is the driver's end of the subject channel; the connection owns it.
-    public init(descriptor: Int32) {
+    public init(descriptor: Int32, index: Int = 0) {
+        self.index = index
         self.descriptor = descriptor
         // A subject that stops reading its channel holds none of the driver's threads past the
         // check's deadline (the write then times out, as a request would).
@@ -154,6 +158,9 @@ public final class SubjectConnection: Sendable {
 
     /// How the connection broke, if it did.
     public var failure: SubjectError? { state.withLock { $0.broken } }
+
+    /// The subject's runtime said hello.
+    public var saidHello: Bool { state.withLock { $0.saidHello } }
 
     /// Ends the check: the candidate's calls overran a simulated service (``SubjectError/overran(_:)``).
     public func overran(_ what: String) {
@@ -322,6 +329,12 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
         case .timedOut(let what) where what.isEmpty: .timedOut(during: operation)
         default: self
         }
+    }
+
+    /// The subject closed the channel or died.
+    var hasEnded: Bool {
+        if case .ended = self { return true }
+        return false
     }
 
     /// The check's deadline passed first.

@@ -62,14 +62,19 @@ public struct CheckRunner: Sendable {
     /// One check's processes: its outcome, and what the race pass reads.
     public struct Execution: Sendable {
         public var outcome: CheckOutcome
-        public var subject: ProcessResult?
+        /// Every subject process of the check, in the order they were started (the first is the
+        /// one it started with; a scenario of separate servers starts more).
+        public var subjects: [ProcessResult]
         public var report: DriverReport?
-        /// The nonce the subject was asked to write last on its standard error.
+        /// The nonce each subject was asked to write last on its standard error.
         public var endMarker: String?
-        /// Where the subject's standard error went, seen from outside while the check ran and
-        /// after the end marker (sandboxed runs with end markers only; see
+        /// Where each subject's standard error went (by its number), seen from outside while the
+        /// check ran and after the end marker (sandboxed runs with end markers only; see
         /// ``StandardErrorProbe/Record``).
-        var standardError: StandardErrorProbe?
+        var standardErrors: [Int: StandardErrorProbe] = [:]
+
+        /// The subject the check started with.
+        public var subject: ProcessResult? { subjects.first }
     }
 
     public init(runner: any ProcessRunner, parallelism: Int, runtimePaths: [String], settings: Settings = Settings()) {
@@ -123,7 +128,7 @@ public struct CheckRunner: Sendable {
         func failed(_ message: String) -> Execution {
             Execution(outcome: CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
                                             durationMs: 0, message: message),
-                      subject: nil, report: nil, endMarker: nonce, standardError: nil)
+                      subjects: [], report: nil, endMarker: nonce)
         }
         let directory = workDirectory.appendingPathComponent("run-\(check.id)")
         let subjectDirectory = directory.appendingPathComponent("subject")
@@ -138,28 +143,6 @@ public struct CheckRunner: Sendable {
         guard let channel = Self.socketPair(), let control = Self.socketPair() else {
             return failed("the grader could not create the check's channels: errno \(errno)")
         }
-        let subjectHandle = ProcessHandle()
-        let driverHandle = ProcessHandle()
-        let sandboxed = runner.startsThroughLauncher
-        var watchStandardError: (@Sendable () -> StandardErrorProbe?)?
-        if settings.endMarkers && sandboxed {
-            watchStandardError = {
-                guard let started = subjectHandle.processID else { return nil }
-                return StandardErrorProbe.take(startedAs: started, sandboxed: true)
-            }
-        }
-        let server = ControlChannelServer(descriptor: control.1, probe: watchStandardError) {
-            guard let started = subjectHandle.processID,
-                  let program = ProcessProbe.program(startedAs: started, sandboxed: sandboxed),
-                  let reading = ProcessProbe.read(program) else {
-                return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
-            }
-            return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros,
-                                // Unknown counts as busy: the timeline then waits, never guesses.
-                                runnableThreads: ProcessProbe.runnableThreads(program).map(UInt64.init) ?? .max)
-        }
-        server.start()
-
         let environment = ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         let subjectRequest = ProcessRequest(
             executable: subject.path, arguments: [],
@@ -171,8 +154,32 @@ public struct CheckRunner: Sendable {
             limits: ProcessLimits(wallSeconds: budgetSeconds + Self.driverAllowanceSeconds + Self.killGraceSeconds,
                                   outputBytes: settings.outputBytes,
                                   memoryBytes: settings.memoryBytes, fileSizeBytes: Self.fileSizeBytes),
-            readablePaths: [subject.path] + runtimePaths,
-            channel: ProcessChannel(input: channel.0), handle: subjectHandle)
+            readablePaths: [subject.path] + runtimePaths)
+        let subjects = CheckSubjects(runner: runner, template: subjectRequest, directory: directory)
+        let driverHandle = ProcessHandle()
+        let sandboxed = runner.startsThroughLauncher
+        var watchStandardError: (@Sendable (Int) -> StandardErrorProbe?)?
+        if settings.endMarkers && sandboxed {
+            watchStandardError = { index in
+                guard let started = subjects.processID(index) else { return nil }
+                return StandardErrorProbe.take(startedAs: started, sandboxed: true)
+            }
+        }
+        let server = ControlChannelServer(
+            descriptor: control.1, probe: watchStandardError, subjects: { subjects.count },
+            startSubject: { subjects.launchForDriver() }
+        ) { index in
+            guard let started = subjects.processID(index),
+                  let program = ProcessProbe.program(startedAs: started, sandboxed: sandboxed),
+                  let reading = ProcessProbe.read(program) else {
+                return MeterReading(alive: false, residentBytes: 0, cpuMicros: 0)
+            }
+            return MeterReading(alive: true, residentBytes: reading.residentBytes, cpuMicros: reading.cpuMicros,
+                                // Unknown counts as busy: the timeline then waits, never guesses.
+                                runnableThreads: ProcessProbe.runnableThreads(program).map(UInt64.init) ?? .max)
+        }
+        server.start()
+
         var driverArguments = ["run", check.id, "--budget-ms", String(Int(budgetSeconds * 1000))]
         if let nonce { driverArguments += ["--end-marker", nonce] }
         if let seed = settings.seed { driverArguments += ["--seed", String(seed)] }
@@ -188,47 +195,57 @@ public struct CheckRunner: Sendable {
             channel: ProcessChannel(input: control.0, output: channel.1), handle: driverHandle)
 
         let runner = runner
-        let subjectRun = Task { await Self.capture { try await runner.run(subjectRequest) } }
+        do {
+            try subjects.launch(channel: channel.0)
+        } catch {
+            close(channel.0)
+        }
         let driverRun = Task { await Self.capture { try await runner.run(driverRequest) } }
         // A subject that could not even start leaves the driver waiting for a hello: stop it.
         let watcher = Task {
-            if case .failure = await subjectRun.value { driverHandle.stop() }
+            if await subjects.firstFailedToStart() { driverHandle.stop() }
         }
         // The processes run in tasks of their own; a cancelled grading (the daemon shutting down,
         // a lost lease) stops them rather than waiting out the check.
-        let (driverResult, subjectResult) = await withTaskCancellationHandler {
+        let (driverResult, subjectResults) = await withTaskCancellationHandler {
             let driverResult = await driverRun.value
-            // The driver has ended and closed its end of the channel: the subject leaves on its own,
-            // or is stopped (say, its threads are stuck in the candidate's code).
+            // The driver has ended and closed its end of every channel: the subjects leave on
+            // their own, or are stopped (say, their threads are stuck in the candidate's code).
             let stopper = Task {
                 try await Task.sleep(for: .seconds(Self.subjectExitGraceSeconds))
-                subjectHandle.stop()
+                subjects.stopAll()
             }
-            let subjectResult = await subjectRun.value
+            let subjectResults = await subjects.results()
             stopper.cancel()
-            return (driverResult, subjectResult)
+            return (driverResult, subjectResults)
         } onCancel: {
             driverHandle.stop()
-            subjectHandle.stop()
+            subjects.stopAll()
         }
         watcher.cancel()
-        let (report, problem, probe) = await server.finish()
+        let (report, problem, probes) = await server.finish()
 
-        switch (subjectResult, driverResult) {
-        case (.failure(let error), _):
-            return failed("the grader could not start the subject: \(error)")
-        case (_, .failure(let error)):
+        var processes: [ProcessResult] = []
+        for result in subjectResults {
+            switch result {
+            case .failure(let error): return failed("the grader could not start the subject: \(error)")
+            case .success(let process): processes.append(process)
+            }
+        }
+        guard !processes.isEmpty else { return failed("the grader could not start the subject") }
+        switch driverResult {
+        case .failure(let error):
             return failed("the grader could not start the driver: \(error)")
-        case (.success(let subjectProcess), .success(let driverProcess)):
-            var outcome = Self.outcome(of: limited, subject: subjectProcess, report: report)
+        case .success(let driverProcess):
+            var outcome = Self.outcome(of: limited, subjects: processes, report: report)
             outcome.durationMs = Int((driverProcess.wallSeconds * 1000).rounded())
             if report == nil || problem != nil {
                 outcome.status = .error
                 outcome.message = "the driver gave no verdict (\(problem ?? "it ended \(driverProcess.termination)"))"
                     + Self.crashLine(String(decoding: driverProcess.standardError, as: UTF8.self))
             }
-            return Execution(outcome: outcome, subject: subjectProcess, report: report, endMarker: nonce,
-                             standardError: probe)
+            return Execution(outcome: outcome, subjects: processes, report: report, endMarker: nonce,
+                             standardErrors: probes)
         }
     }
 
@@ -245,22 +262,40 @@ public struct CheckRunner: Sendable {
 
     /// Maps the driver's report and how the subject ended onto the check's outcome.
     static func outcome(of check: CheckDefinition, subject: ProcessResult, report: DriverReport?) -> CheckOutcome {
-        let output = tail(subject.standardError)
+        outcome(of: check, subjects: [subject], report: report)
+    }
+
+    /// Maps the driver's report and how the subjects ended onto the check's outcome: a forbidden
+    /// system call in any of them decides; a subject that ended is named from its own verdict.
+    /// CPU time adds up over the subjects, peak memory is the largest, and the output is the first
+    /// subject's (each later one's tail follows, headed, when it wrote anything).
+    static func outcome(of check: CheckDefinition, subjects: [ProcessResult], report: DriverReport?) -> CheckOutcome {
+        let first = subjects[0]
+        var output = tail(first.standardError)
+        for (index, other) in subjects.enumerated().dropFirst() where !other.standardError.isEmpty {
+            output += "\n--- subject \(index + 1) ---\n" + tail(other.standardError)
+        }
+        let cpu = subjects.compactMap(\.cpuSeconds)
         var outcome = CheckOutcome(id: check.id, title: check.title, visibility: check.visibility, status: .error,
-                                   durationMs: Int((subject.wallSeconds * 1000).rounded()), message: "",
+                                   durationMs: Int((first.wallSeconds * 1000).rounded()), message: "",
                                    evidence: report?.evidence ?? [], output: output,
-                                   cpuMs: subject.cpuSeconds.map { Int($0 * 1000) }, peakMemoryBytes: subject.peakMemoryBytes,
+                                   cpuMs: cpu.isEmpty ? nil : Int(cpu.reduce(0, +) * 1000),
+                                   peakMemoryBytes: subjects.compactMap(\.peakMemoryBytes).max(),
                                    phase: report?.phase)
-        if subject.isolation?.seccomp == true, subject.termination == .signaled(SIGSYS) {
+        if let violating = subjects.first(where: { $0.isolation?.seccomp == true && $0.termination == .signaled(SIGSYS) }) {
             // Under the sandbox's filter SIGSYS is its kill; the kernel's audit log names the call
             // unless it was rate-limited (the launcher then cannot tell which it was). Whatever the
             // driver concluded, the subject tried something forbidden.
             outcome.status = .sandboxViolation
             outcome.message = "stopped by the sandbox: forbidden system call "
-                + (subject.violatingSyscall.map { "`\($0)`" } ?? "(not named: the kernel's audit log did not record it)")
+                + (violating.violatingSyscall.map { "`\($0)`" } ?? "(not named: the kernel's audit log did not record it)")
             return outcome
         }
         guard let report else { return outcome }
+        let ended = report.endedSubject < subjects.count ? report.endedSubject : 0
+        let subject = subjects[ended]
+        let endedOutput = ended == 0 ? tail(first.standardError) : tail(subject.standardError)
+        let which = subjects.count > 1 ? "subject \(ended + 1) of \(subjects.count) " : ""
         switch report.status {
         case .pass: outcome.status = .pass
         case .fail: outcome.status = .fail
@@ -272,16 +307,16 @@ public struct CheckRunner: Sendable {
             let during = report.message.isEmpty ? "" : " (\(report.message))"
             if let limit = subject.limitHit, !subject.stopped {
                 outcome.status = limit == .wallTime ? .timeout : .crash
-                outcome.message = limit == .wallTime
+                outcome.message = which + (limit == .wallTime
                     ? "killed after \(formatSeconds(subject.wallSeconds)) (the check's limit is \(formatSeconds(check.timeoutSeconds)))"
-                    : "killed: the \(limit.rawValue) limit was exceeded" + during
+                    : "killed: the \(limit.rawValue) limit was exceeded" + during)
                 return outcome
             }
             switch subject.termination {
             case .signaled(let signal):
-                outcome.message = "crashed (signal \(signal), \(signalName(signal)))" + crashLine(output) + during
+                outcome.message = which + "crashed (signal \(signal), \(signalName(signal)))" + crashLine(endedOutput) + during
             case .exited(let code):
-                outcome.message = "the process exited with status \(code) before the check finished" + crashLine(output) + during
+                outcome.message = which + "the process exited with status \(code) before the check finished" + crashLine(endedOutput) + during
             }
             return outcome
         }

@@ -33,6 +33,48 @@ public struct MeterReading: Sendable, Equatable, WireCodable {
     }
 }
 
+/// The grader's answer to a ``Frame/Kind/subjectRequest``: the new subject's number, or why it
+/// could not be started (a grader fault).
+public enum SubjectStart: Sendable, Equatable, WireCodable {
+    case started(index: Int)
+    case refused(String)
+
+    /// Most subjects one check may run (the one it starts with included).
+    public static let maximumSubjects = 4
+
+    public func encode(to writer: inout WireWriter) {
+        switch self {
+        case .started(let index):
+            writer.byte(0)
+            writer.int(index)
+        case .refused(let message):
+            writer.byte(1)
+            writer.string(message)
+        }
+    }
+
+    public init(from reader: inout WireReader) throws {
+        switch try reader.byte() {
+        case 0: self = .started(index: try reader.int(in: 1...(Self.maximumSubjects - 1)))
+        case 1: self = .refused(try reader.string(maximumBytes: 4096))
+        default: throw WireError("an unknown subject start")
+        }
+    }
+}
+
+/// What the driver knows of one subject process at the end of a check.
+public struct SubjectRecord: Sendable, Equatable {
+    /// Its runtime said hello: it started, and from then on the candidate's code could run.
+    public var saidHello: Bool
+    /// It acknowledged the end-of-check marker request (see `SubjectRuntime`'s finish).
+    public var finishAcknowledged: Bool
+
+    public init(saidHello: Bool, finishAcknowledged: Bool = false) {
+        self.saidHello = saidHello
+        self.finishAcknowledged = finishAcknowledged
+    }
+}
+
 /// The driver's verdict on one check, sent to the grader on the control channel.
 public struct DriverReport: Sendable, Equatable, WireCodable {
     public enum Status: UInt8, Sendable {
@@ -55,18 +97,25 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
     public var phase: String?
     /// Wall time of the check in the driver.
     public var durationMicros: UInt64
-    /// The subject acknowledged the end-of-check marker request (see `SubjectRuntime`'s finish).
-    public var finishAcknowledged: Bool
+    /// Each subject the check ran, in the order they were started (the first is the one it
+    /// started with).
+    public var subjects: [SubjectRecord]
+    /// With ``Status/subjectEnded``: which subject's end ended the check.
+    public var endedSubject: Int
 
     public init(status: Status, message: String, evidence: [String] = [], phase: String? = nil,
-                durationMicros: UInt64 = 0, finishAcknowledged: Bool = false) {
+                durationMicros: UInt64 = 0, subjects: [SubjectRecord] = [], endedSubject: Int = 0) {
         self.status = status
         self.message = message
         self.evidence = evidence
         self.phase = phase
         self.durationMicros = durationMicros
-        self.finishAcknowledged = finishAcknowledged
+        self.subjects = subjects
+        self.endedSubject = endedSubject
     }
+
+    /// Every subject acknowledged the end-of-check marker request.
+    public var finishAcknowledged: Bool { !subjects.isEmpty && subjects.allSatisfy(\.finishAcknowledged) }
 
     static let maximumMessageBytes = 64 * 1024
     static let maximumEvidence = 64
@@ -81,7 +130,11 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
         writer.strings(evidence.prefix(Self.maximumEvidence).map { Self.truncated($0, to: Self.sentEvidenceBytes) })
         writer.optionalString(phase)
         writer.unsigned(durationMicros)
-        writer.bool(finishAcknowledged)
+        writer.array(subjects) { writer, subject in
+            writer.bool(subject.saidHello)
+            writer.bool(subject.finishAcknowledged)
+        }
+        writer.int(endedSubject)
     }
 
     /// `text` cut to at most `bytes` of UTF-8 (on a character boundary), marked when cut.
@@ -106,7 +159,10 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
         evidence = try reader.strings(maximum: Self.maximumEvidence, maximumBytes: Self.maximumMessageBytes)
         phase = try reader.optionalString(maximumBytes: 256)
         durationMicros = try reader.unsigned()
-        finishAcknowledged = try reader.bool()
+        subjects = try reader.array(maximum: SubjectStart.maximumSubjects) {
+            SubjectRecord(saidHello: try $0.bool(), finishAcknowledged: try $0.bool())
+        }
+        endedSubject = try reader.int(in: 0...(SubjectStart.maximumSubjects - 1))
     }
 }
 

@@ -18,12 +18,20 @@ public struct Frame: Sendable, Equatable {
         case serviceReply = 6
         /// Driver → subject: service call `id` failed (body: the error the caller receives).
         case serviceFailure = 7
-        /// Driver → grader (control channel): measure the subject from outside.
+        /// Driver → grader (control channel): measure a subject from outside. Body: which subject
+        /// (its number: 0 for the one the check started with, then in the order they were started).
         case meterRequest = 8
         /// Grader → driver (control channel): a ``MeterReading``.
         case meterReading = 9
         /// Driver → grader (control channel): the check's ``DriverReport``.
         case report = 10
+        /// Driver → grader (control channel): start another subject, a separate sandboxed process
+        /// of the same submission (a scenario's instances that stand for separate servers).
+        case subjectRequest = 11
+        /// Grader → driver (control channel): the answer to a ``subjectRequest``. Body: a
+        /// ``SubjectStart``; when it started, the driver's end of its channel comes attached
+        /// (``DescriptorPassing``).
+        case subjectStarted = 12
     }
 
     public var kind: Kind

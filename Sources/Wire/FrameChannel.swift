@@ -15,10 +15,20 @@ public final class FrameReader {
     private var buffer: [UInt8] = []
     private var start = 0
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private let receivesDescriptors: Bool
+    private var descriptors: [Int32] = []
 
-    public init(descriptor: Int32, maximumBodyBytes: Int = ChannelProtocol.maximumBodyBytes) {
+    /// With `receivesDescriptors`, descriptors sent along the bytes (``DescriptorPassing``) are
+    /// kept for ``takeDescriptor()``; otherwise the kernel closes them as they are read.
+    public init(descriptor: Int32, maximumBodyBytes: Int = ChannelProtocol.maximumBodyBytes, receivesDescriptors: Bool = false) {
         self.descriptor = descriptor
         self.maximumBodyBytes = maximumBodyBytes
+        self.receivesDescriptors = receivesDescriptors
+    }
+
+    /// The oldest descriptor received and not yet taken (the caller owns it).
+    public func takeDescriptor() -> Int32? {
+        descriptors.isEmpty ? nil : descriptors.removeFirst()
     }
 
     /// Whether bytes already read from the descriptor wait here for ``next()`` (the kernel no
@@ -53,7 +63,10 @@ public final class FrameReader {
             start = 0
         }
         while buffer.count - start < count {
-            let received = chunk.withUnsafeMutableBytes { raw in read(descriptor, raw.baseAddress, raw.count) }
+            let received = try chunk.withUnsafeMutableBytes { raw in
+                receivesDescriptors ? try DescriptorPassing.receive(into: raw, from: descriptor, received: &descriptors)
+                                    : read(descriptor, raw.baseAddress, raw.count)
+            }
             if received < 0 {
                 if errno == EINTR { continue }
                 throw ChannelIOError(operation: "read", code: errno)
@@ -95,6 +108,13 @@ public final class FrameWriter: Sendable {
     public func send(_ frame: Frame) throws {
         let bytes = frame.encoded
         try lock.withLock { _ in try ChannelIO.writeAll(descriptor, bytes, deadline: deadline) }
+    }
+
+    /// Sends `frame` with an open descriptor attached (a Unix stream socket only; see
+    /// ``DescriptorPassing``). The descriptor stays open here.
+    public func send(_ frame: Frame, passing passed: Int32) throws {
+        let bytes = frame.encoded
+        try lock.withLock { _ in try DescriptorPassing.send(bytes, passing: passed, on: descriptor) }
     }
 }
 

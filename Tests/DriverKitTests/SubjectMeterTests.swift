@@ -60,4 +60,74 @@ import Wire
         #expect(result.kinds == [.meterRequest, .report])
         #expect(result.reportQueuedBeforeAnswer == false, "the report was sent while a reading was unanswered")
     }
+
+    /// Another subject (a scenario's second server): the grader starts it and passes the driver's
+    /// end of its channel along the answer (`SCM_RIGHTS`); what the driver writes there reaches the
+    /// new subject, and each meter reading names the subject it is about.
+    @Test func anotherSubjectArrivesAsADescriptorAndIsMeasuredByItsNumber() throws {
+        var pair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let meter = SubjectMeter(descriptor: pair[0])
+        let grader = pair[1]
+        // The "subject" the fake grader starts: the far end of a socket pair it keeps.
+        var subjectPair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &subjectPair) == 0)
+        defer { close(subjectPair[0]) }
+        let passed = subjectPair[1]
+        let measured = Mutex<[Int]>([])
+        let graderThread = Thread {
+            let reader = FrameReader(descriptor: grader)
+            let writer = FrameWriter(descriptor: grader)
+            while let frame = try? reader.next() {
+                switch frame.kind {
+                case .subjectRequest:
+                    try? writer.send(Frame(.subjectStarted, id: frame.id, body: SubjectStart.started(index: 1).wireBytes),
+                                     passing: passed)
+                    close(passed)
+                case .meterRequest:
+                    var body = WireReader(frame.body)
+                    let index = (try? body.int()) ?? -1
+                    measured.withLock { $0.append(index) }
+                    try? writer.send(Frame(.meterReading, id: frame.id,
+                                           body: MeterReading(alive: true, residentBytes: UInt64(index + 1), cpuMicros: 0).wireBytes))
+                default:
+                    break
+                }
+            }
+        }
+        graderThread.start()
+
+        let started = try meter.startSubject()
+        #expect(started.index == 1)
+        #expect(started.descriptor >= 0 && started.descriptor != pair[0] && started.descriptor != pair[1])
+        #expect(fcntl(started.descriptor, F_GETFD) & FD_CLOEXEC != 0, "a received channel is close-on-exec")
+        // The descriptor is the driver's end of the new subject's channel.
+        try FrameWriter(descriptor: started.descriptor).send(Frame(.request, id: 7, body: [1, 2, 3]))
+        #expect(try FrameReader(descriptor: subjectPair[0]).next() == Frame(.request, id: 7, body: [1, 2, 3]))
+        close(started.descriptor)
+
+        #expect(try meter.read(subject: 1).residentBytes == 2)
+        #expect(try meter.readAll().map(\.residentBytes) == [1, 2])
+        #expect(measured.withLock { $0 } == [1, 0, 1])
+        try meter.send(DriverReport(status: .pass, message: "passed"))
+    }
+
+    /// A grader that cannot start another subject says why; the driver gets an error, not a channel.
+    @Test func aRefusedSubjectIsAnError() throws {
+        var pair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let meter = SubjectMeter(descriptor: pair[0])
+        let grader = pair[1]
+        let graderThread = Thread {
+            let reader = FrameReader(descriptor: grader)
+            let writer = FrameWriter(descriptor: grader)
+            while let frame = try? reader.next(), frame.kind == .subjectRequest {
+                try? writer.send(Frame(.subjectStarted, id: frame.id, body: SubjectStart.refused("at most 4").wireBytes))
+            }
+        }
+        graderThread.start()
+        #expect { try meter.startSubject() } throws: { ($0 as? MeterUnavailable)?.description.contains("at most 4") == true }
+    }
 }

@@ -17,7 +17,7 @@ import Testing
                 group.addTask {
                     for call in 0..<calls {
                         try? await Task.sleep(for: .microseconds(Int.random(in: 0..<3_000)))
-                        let turn = await simulation.turn(caller: caller, operation: "op", writes: false)
+                        let turn = await simulation.turn(caller: caller)
                         log.entries.withLock { $0.append("\(caller).\(call)@\(turn.at.wholeMilliseconds)") }
                         await turn.done()
                     }
@@ -93,36 +93,49 @@ import Testing
 }
 
 @Suite struct FaultInjectorTests {
-    @Test func scriptedFaultsComeFirstPerCallerThenTheRateWithinItsCaps() {
-        let plan = FaultPlan(rate: 1, afterEffectShare: 1, maximumConsecutive: 2, maximumPerCaller: 3,
+    /// A read of `object` (a seat) by the reservations `owners`, at `version`.
+    static func read(_ object: String, version: Int = 0, owners: Set<Int>) -> FaultTarget {
+        FaultTarget(object: object, effect: nil, version: version, owners: owners)
+    }
+
+    /// A change of `object` setting `holder`, the reservations `owners`' own.
+    static func change(_ object: String, _ holder: String, version: Int = 0, owners: Set<Int>) -> FaultTarget {
+        FaultTarget(object: object, effect: "holder \(holder)", version: version, owners: owners)
+    }
+
+    @Test func scriptedFaultsComeFirstPerParticipantThenTheRateWithinItsBudgets() {
+        // A scripted fault is charged to the budget too: 2 changes = the scripted one and one more.
+        let plan = FaultPlan(rate: 1, afterEffectShare: 1, readsPerParticipant: 2, effectsPerParticipant: 2,
                              firstFaultsByOperation: ["insert": [.afterEffect, .none]])
         let injector = FaultInjector(plan: plan, seed: 1)
-        func decide(_ caller: Int, _ number: Int, _ operation: String, writes: Bool) -> InjectedFault {
-            injector.decide(key: "\(caller) #\(number)", caller: caller, number: number, at: .zero, writes: writes, operation: operation)
-        }
-        #expect(decide(0, 0, "insert", writes: true) == .afterEffect)   // scripted
-        #expect(decide(0, 1, "insert", writes: true) == .none)          // scripted
-        #expect(decide(0, 2, "read", writes: false) == .beforeEffect)   // rate 1: a read never lands
-        #expect(decide(0, 3, "write", writes: true) == .afterEffect)    // two in a row: the cap of 2…
-        #expect(decide(0, 4, "write", writes: true) == .none)           // …spares the next
-        #expect(decide(0, 5, "write", writes: true) == .none)           // 3 in all for caller 0: no more
-        #expect(decide(1, 0, "insert", writes: true) == .afterEffect)   // every caller has its own script
+        let seat = "seat A"
+        #expect(injector.decide(Self.change(seat, "u0", owners: [0]), operation: "insert", at: .zero) == .afterEffect) // scripted
+        #expect(injector.decide(Self.change(seat, "u0", version: 1, owners: [0]), operation: "insert", at: .zero) == .none) // scripted
+        #expect(injector.decide(Self.read(seat, owners: [0]), at: .zero) == .beforeEffect)   // rate 1: a read never lands
+        #expect(injector.decide(Self.read(seat, owners: [0]), at: .zero) == .beforeEffect)   // the second read of the budget…
+        #expect(injector.decide(Self.read(seat, owners: [0]), at: .zero) == .none)           // …and no third
+        #expect(injector.decide(Self.change(seat, "u0", version: 2, owners: [0]), at: .zero) == .afterEffect) // one change…
+        #expect(injector.decide(Self.change(seat, "u0", version: 3, owners: [0]), at: .zero) == .none)        // …and no more
+        #expect(injector.decide(Self.change(seat, "u1", owners: [1]), operation: "insert", at: .zero) == .afterEffect) // its own script
     }
 
     @Test func outagesAndADownServiceFailEveryCallBeforeItsEffect() {
         let outage = FaultInjector(plan: FaultPlan(outages: [.milliseconds(10) ..< .milliseconds(20)]), seed: 1)
-        #expect(outage.decide(key: "a", caller: 0, number: 0, at: .milliseconds(9), writes: true) == .none)
-        #expect(outage.decide(key: "b", caller: 0, number: 1, at: .milliseconds(10), writes: true) == .beforeEffect)
-        #expect(outage.decide(key: "c", caller: 0, number: 2, at: .milliseconds(20), writes: true) == .none)
+        let call = Self.change("seat A", "u0", owners: [0])
+        #expect(outage.decide(call, at: .milliseconds(9)) == .none)
+        #expect(outage.decide(call, at: .milliseconds(10)) == .beforeEffect)
+        #expect(outage.decide(call, at: .milliseconds(20)) == .none)
         let down = FaultInjector(plan: FaultPlan(down: true), seed: 1)
-        #expect(down.decide(key: "d", caller: 0, number: 0, at: .zero, writes: true) == .beforeEffect)
+        #expect(down.decide(call, at: .zero) == .beforeEffect)
+        #expect(down.decide(Self.read("seat A", owners: []), at: .zero) == .beforeEffect, "down is down for everyone")
+        #expect(outage.decide(nil, at: .milliseconds(15)) == .none, "a sleep never fails")
     }
 
-    @Test func theSameSeedAndKeysGiveTheSameFaults() {
-        let plan = FaultPlan(rate: 0.3, maximumConsecutive: 3)
+    @Test func theSameSeedAndCallsGiveTheSameFaults() {
+        let plan = FaultPlan(rate: 0.3)
         func faults(_ seed: UInt64) -> [InjectedFault] {
             let injector = FaultInjector(plan: plan, seed: seed)
-            return (0..<200).map { injector.decide(key: "\($0 % 7) #\($0 / 7)", caller: $0 % 7, number: $0 / 7, at: .zero, writes: true) }
+            return (0..<200).map { injector.decide(Self.change("seat \($0 % 7)", "u\($0)", version: $0 / 7, owners: [$0]), at: .zero) }
         }
         #expect(faults(5) == faults(5))
         #expect(faults(5) != faults(6))
@@ -130,21 +143,56 @@ import Testing
     }
 
     /// Which of several concurrent callers does the work on an object (the first to take the
-    /// candidate's lock, say) is the machine's choice: the faults that work meets follow the
-    /// object and its calls, whoever makes them.
-    @Test func faultsFollowTheObjectNotTheCaller() {
-        let plan = FaultPlan(rate: 0.4, maximumConsecutive: 3)
-        func faults(workDoneBy caller: Int) -> [InjectedFault] {
+    /// candidate's lock, say) is the machine's choice, and the caller's tag is the subject's: the
+    /// faults follow the object, the change and its version, whoever makes the calls.
+    @Test func faultsFollowWhatTheCallIsAboutNotWhoMakesIt() {
+        let plan = FaultPlan(rate: 0.4)
+        func faults(owners: Set<Int>) -> [InjectedFault] {
             let injector = FaultInjector(plan: plan, seed: 9)
-            return (0..<30).map { number in
-                injector.decide(key: "\(caller) #\(number)", object: "payment pay_1", caller: caller, number: number,
-                                at: .zero, writes: true)
-            }
+            return (0..<30).map { injector.decide(Self.change("payment pay_1", "row", version: $0, owners: owners), at: .zero) }
         }
-        #expect(faults(workDoneBy: 3) == faults(workDoneBy: 17))
-        #expect(faults(workDoneBy: 3).contains(.none) && faults(workDoneBy: 3).contains { $0 != .none })
+        #expect(faults(owners: [3]) == faults(owners: [17]))
+        #expect(faults(owners: [3]).contains(.none) && faults(owners: [3]).contains { $0 != .none })
         let injector = FaultInjector(plan: plan, seed: 9)
-        let other = (0..<30).map { injector.decide(key: "3 #\($0)", object: "payment pay_2", caller: 3, number: $0, at: .zero, writes: true) }
-        #expect(other != faults(workDoneBy: 3), "two objects drew the same faults")
+        let other = (0..<30).map { injector.decide(Self.change("payment pay_2", "row", version: $0, owners: [3]), at: .zero) }
+        #expect(other != faults(owners: [3]), "two objects drew the same faults")
+    }
+
+    /// Class 2 of issue 17: throwaway calls made to use up a participant's faults first (a
+    /// compare-and-set on a version that cannot exist, which changes nothing; reads of the seat
+    /// until some fail) leave the faults of its own change exactly as they were: another content is
+    /// another draw, and only its own change spends its budget of changes.
+    @Test func throwawayCallsDoNotSpareTheCallsThatMatter() {
+        let plan = FaultPlan(rate: 0.5, readsPerParticipant: 2, effectsPerParticipant: 1)
+        func claim(after throwaway: Int) -> InjectedFault {
+            let injector = FaultInjector(plan: plan, seed: 4)
+            for _ in 0..<throwaway { _ = injector.decide(Self.read("seat A", version: 0, owners: [0]), at: .zero) }
+            return injector.decide(Self.change("seat A", "u0", version: 0, owners: [0]), at: .zero)
+        }
+        let honest = claim(after: 0)
+        #expect(honest != .none, "seed 4 makes the claim fail; the test needs that")
+        for throwaway in [1, 3, 10, 50] { #expect(claim(after: throwaway) == honest, "\(throwaway) throwaway calls changed the claim's fault") }
+        // A scripted "first write fails" is the first change of the participant's own: a change
+        // nobody in flight asked for is nobody's and spends no one's script.
+        let scripted = FaultInjector(plan: FaultPlan(firstWriteFaults: [.beforeEffect]), seed: 1)
+        #expect(scripted.decide(Self.change("seat A", "someone else", owners: []), at: .zero) == .none)
+        #expect(scripted.decide(Self.read("seat A", owners: [0]), at: .zero) == .none)
+        #expect(scripted.decide(Self.change("seat A", "u0", owners: [0]), at: .zero) == .beforeEffect)
+    }
+
+    /// A participant never meets more faults than its budget, whoever the calls are charged to: a
+    /// read of a seat counts against every reservation of it in flight, so calls made under one
+    /// forged tag, or from a task of no reservation, cannot make anyone's count wrong.
+    @Test func aBudgetHoldsForEveryOwnerOfACall() {
+        let injector = FaultInjector(plan: FaultPlan(rate: 1, readsPerParticipant: 2, effectsPerParticipant: 1), seed: 3)
+        var seen: [Int: Int] = [:]
+        for index in 0..<40 {
+            let owners: Set<Int> = index % 3 == 0 ? [0, 1, 2] : [index % 3]
+            let target = index % 4 == 0 ? Self.change("seat A", "u\(index % 3)", version: index, owners: [index % 3])
+                                        : Self.read("seat A", version: index, owners: owners)
+            if injector.decide(target, at: .zero) != .none { for owner in target.owners { seen[owner, default: 0] += 1 } }
+        }
+        #expect(seen.values.allSatisfy { $0 <= 3 }, "\(seen)")
+        #expect(seen.values.contains(3))
     }
 }

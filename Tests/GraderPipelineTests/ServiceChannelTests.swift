@@ -35,6 +35,17 @@ import Testing
         #expect(order(second, "counter.seeded-order-b") == orderB)
     }
 
+    /// Separate servers in separate processes (a DriverKit capability: `CheckContext.startSubject`):
+    /// a check starts a second subject of the same submission, each a sandboxed process of its
+    /// own with its own memory, and both call the one simulated service in the driver.
+    @Test func aCheckStartsASecondSubjectThatSharesOnlyTheDriversServices() async throws {
+        let pipeline = try await ServiceFixture.pipeline()
+        let run = try await pipeline.runPublicChecks(challenge: ServiceFixture.id, files: [ServiceFixture.candidate])
+        let outcome = try #require(run.outcomes.first { $0.id == "counter.separate-servers" })
+        #expect(outcome.status == .pass, "\(outcome.message) \(outcome.output.suffix(800))")
+        #expect(outcome.evidence.contains("2 subjects, 2 process tokens, counter values [1, 2]"), "\(outcome.evidence)")
+    }
+
     @Test func aCallToAServiceTheCheckDoesNotOfferBreaksTheChannel() async throws {
         let pipeline = try await ServiceFixture.pipeline()
         let stray = SubmittedFile(name: "Tally.swift", content: Data(ServiceFixture.candidateSource.replacingOccurrences(
@@ -68,7 +79,8 @@ enum ServiceFixture {
         {"id": "reserve-seat", "title": "fixture: a counter service", "summary": "fixture", "starter": "Starter.swift",
          "entryType": "Tally", "publicSuites": ["CounterChecks"],
          "checks": [{"id": "counter.seeded-order-a", "title": "seeded completion order (seed A)", "timeoutSeconds": 20},
-                    {"id": "counter.seeded-order-b", "title": "seeded completion order (seed B)", "timeoutSeconds": 20}]}
+                    {"id": "counter.seeded-order-b", "title": "seeded completion order (seed B)", "timeoutSeconds": 20},
+                    {"id": "counter.separate-servers", "title": "two subjects, one service", "timeoutSeconds": 20}]}
         """
 
     static let rubric = """
@@ -101,7 +113,16 @@ enum ServiceFixture {
             let maker: any TallyMaker
             public init(maker: some TallyMaker) { self.maker = maker }
 
+            /// Drawn once per process: two subjects answer two tokens.
+            static let processToken = UInt64.random(in: 1...UInt64.max)
+
             public func perform(_ operation: String, _ arguments: inout WireReader) async throws -> [UInt8] {
+                if operation == "process-token" {
+                    try arguments.finish()
+                    var answer = WireWriter()
+                    answer.unsigned(Self.processToken)
+                    return answer.bytes
+                }
                 guard operation == "record-concurrently" else { throw UnknownOperation(operation) }
                 let tasks = try arguments.int(in: 0...1_000)
                 let threads = try arguments.int(in: 0...64)
@@ -169,7 +190,36 @@ enum ServiceFixture {
             static let threads = 8
 
             public static func checks() -> [Check] {
-                [order("counter.seeded-order-a", seed: 0xA), order("counter.seeded-order-b", seed: 0xB)]
+                [order("counter.seeded-order-a", seed: 0xA), order("counter.seeded-order-b", seed: 0xB), separateServers()]
+            }
+
+            static func separateServers() -> Check {
+                Check("counter.separate-servers") { context in
+                    let counter = CounterServer(scheduler: CompletionScheduler(seed: 1, expected: 2))
+                    context.subject.serve("counter", with: counter)
+                    let second = try await context.startSubject()
+                    second.serve("counter", with: counter)
+                    func token(_ subject: SubjectConnection) async throws -> UInt64 {
+                        var answer = try await subject.request("process-token")
+                        let token = try answer.unsigned()
+                        try answer.finish()
+                        return token
+                    }
+                    func record(_ subject: SubjectConnection) async throws -> Int {
+                        var answer = try await subject.request("record-concurrently") { $0.int(1); $0.int(0) }
+                        let values = try answer.array(maximum: 1) { try $0.int() }
+                        _ = try answer.int()
+                        try answer.finish()
+                        return values[0]
+                    }
+                    let tokens = Set([try await token(context.subject), try await token(second)])
+                    async let first = record(context.subject)
+                    async let other = record(second)
+                    let values = try await [first, other].sorted()
+                    context.note("\(context.subjects.count) subjects, \(tokens.count) process tokens, counter values \(values)")
+                    try require(tokens.count == 2, "both subjects answered one process token: one process")
+                    try require(values == [1, 2], "the two subjects' calls did not reach one counter: \(values)")
+                }
             }
 
             static func order(_ id: String, seed: UInt64) -> Check {

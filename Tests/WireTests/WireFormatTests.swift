@@ -140,8 +140,15 @@ import Wire
 
     @Test func driverReportsRoundTrip() throws {
         let report = DriverReport(status: .subjectEnded, message: "m", evidence: ["a", "b"], phase: "concurrent",
-                                  durationMicros: 12, finishAcknowledged: true)
+                                  durationMicros: 12,
+                                  subjects: [SubjectRecord(saidHello: true, finishAcknowledged: true), SubjectRecord(saidHello: false)],
+                                  endedSubject: 1)
         #expect(try DriverReport(wireBytes: report.wireBytes) == report)
+        #expect(!report.finishAcknowledged, "the second subject did not acknowledge")
+        for start in [SubjectStart.started(index: 2), .refused("no")] {
+            #expect(try SubjectStart(wireBytes: start.wireBytes) == start)
+        }
+        #expect(throws: WireError.self) { _ = try SubjectStart(wireBytes: SubjectStart.started(index: 0).wireBytes) }
         var bad = report.wireBytes
         bad[0] = 42
         #expect(throws: WireError.self) { _ = try DriverReport(wireBytes: bad) }

@@ -18,23 +18,41 @@ public final class RemoteSeatReservationService: Sendable {
         self.subject = subject
     }
 
-    /// Creates `SeatReservationService(store:)` in the subject on `store` of `simulator`, which
-    /// then serves the check's store calls.
-    public static func make(_ context: CheckContext, simulator: SeatStoreSimulator, store: Int) async throws -> RemoteSeatReservationService {
-        context.subject.serve(SeatStoreWire.service, with: simulator)
-        context.subject.serve(ReserveSeatUsersService.name, with: simulator)
+    /// Creates `SeatReservationService(store:)` in the subject (`on`, else the check's first) on
+    /// `store` of `simulator`, which then serves that subject's store calls.
+    public static func make(_ context: CheckContext, simulator: SeatStoreSimulator, store: Int,
+                            on subject: SubjectConnection? = nil) async throws -> RemoteSeatReservationService {
+        let subject = subject ?? context.subject
+        subject.serve(SeatStoreWire.service, with: ServiceDirectory.shared.router(.object))
+        subject.serve(ReserveSeatUsersService.name, with: ServiceDirectory.shared.router(.caller))
         let id = ServiceIDs.next.add(1, ordering: .relaxed).newValue
-        let answer = try await context.subject.request(ReserveSeatOperationName.create, describing: "SeatReservationService(store:)") {
+        let answer = try await subject.request(ReserveSeatOperationName.create, describing: "SeatReservationService(store:)") {
             $0.int(id)
             $0.int(store)
         }
         guard answer.isAtEnd else { throw SubjectError.malformed("the answer to SeatReservationService(store:) has unexpected bytes") }
-        return RemoteSeatReservationService(id: id, store: store, simulator: simulator, subject: context.subject)
+        return RemoteSeatReservationService(id: id, store: store, simulator: simulator, subject: subject)
+    }
+
+    /// `count` instances of the service on one store, as separate servers run them: each in a
+    /// subject process of its own (started on first need and kept for the check's later rounds),
+    /// so nothing the candidate's code keeps in process memory is shared between them; only the
+    /// store, which lives here, is.
+    public static func servers(_ context: CheckContext, count: Int, simulator: SeatStoreSimulator,
+                               store: Int) async throws -> [RemoteSeatReservationService] {
+        var services: [RemoteSeatReservationService] = []
+        for index in 0..<count {
+            let running = context.subjects
+            let subject = index < running.count ? running[index] : try await context.startSubject()
+            services.append(try await make(context, simulator: simulator, store: store, on: subject))
+        }
+        return services
     }
 
     /// Runs `requests` at once (each its own task in the subject) and waits for every answer.
-    /// With `others` (instances on the same simulator), the requests are dealt round-robin to
-    /// this service and them, and all run in one round, as users of several servers would.
+    /// With `others` (instances on the same simulator, each in its own subject: ``servers(_:count:simulator:store:)``),
+    /// the requests are dealt round-robin to this service and them, and all run in one round, as
+    /// users of several servers would.
     public func reserveAll(_ requests: [ReservationRequest], alongside others: [RemoteSeatReservationService] = []) async throws -> ReservationRound {
         let services = [self] + others
         let timeline = simulator.beginRound(requests)

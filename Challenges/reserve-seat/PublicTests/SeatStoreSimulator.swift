@@ -11,6 +11,16 @@ import Wire
 /// the seed and the call (its caller and that caller's call number), and may fail as the
 /// ``FaultPlan`` says; every completed call is logged, so a failing check can show the
 /// interleaving that broke a rule.
+///
+/// What a call's fault is decided from is the store's own record (``FaultTarget``): the seat, the
+/// holder a write would set, the seat's version, and the reservations it can be charged to: for a
+/// read (or a write that can change nothing: a compare-and-set on a version the seat no longer has,
+/// a write to a seat the store lacks), every reservation of that seat in flight; for a change,
+/// the reservations in flight of that seat by the user it would make the holder. A write of a
+/// holder no reservation in flight asks for is nobody's, and never fails transiently.
+///
+/// Stores are objects of the ``ServiceDirectory``: the calls of a store reach the simulator that
+/// holds it, however many simulators the check made.
 public final class SeatStoreSimulator: ServiceHandler {
     public let simulation: ServiceSimulation
     private let state = Mutex(State())
@@ -83,7 +93,6 @@ public final class SeatStoreSimulator: ServiceHandler {
 
     private struct State {
         var tables: [Int: Table] = [:]
-        var nextStore = 1
         var events: [Event] = []
         /// The seat and user of each caller of the current round.
         var requested: [Int: (seat: String, user: String)] = [:]
@@ -105,8 +114,7 @@ public final class SeatStoreSimulator: ServiceHandler {
             var table = Table(rows: [:])
             for seat in seats { table.rows[seat] = (held[seat], held[seat] == nil ? 0 : 1) }
             for (seat, holder) in held { table.holders[seat] = [holder] }
-            let id = state.nextStore
-            state.nextStore += 1
+            let id = ServiceDirectory.shared.newObject(owner: self)
             state.tables[id] = table
             return id
         }
@@ -128,6 +136,7 @@ public final class SeatStoreSimulator: ServiceHandler {
     /// which they are the participants.
     func beginRound(_ requests: [ReservationRequest]) -> VirtualTimeline {
         let timeline = simulation.beginRound(participants: requests.count, members: Set(requests.map(\.caller)))
+        ServiceDirectory.shared.claim(callers: requests.map(\.caller), owner: self)
         state.withLock { state in
             state.requested = Dictionary(requests.map { ($0.caller, ($0.seatId, $0.userId)) }, uniquingKeysWith: { first, _ in first })
             state.answers = [:]
@@ -174,12 +183,20 @@ public final class SeatStoreSimulator: ServiceHandler {
             throw CheckFailure("a malformed seat store call: \(error.message)")
         }
         guard state.withLock({ $0.tables[store] != nil }) else { throw CheckFailure("a call to seat store \(store), which does not exist") }
-        let turn = await simulation.turn(caller: caller, operation: "\(operation)", writes: operation != .read,
-                                         object: "store \(store): seat \(seatId)")
-        let at = turn.at, fault = turn.fault
+        let turn = await simulation.turn(caller: caller)
+        let at = turn.at
         var reply = WireWriter()
-        state.withLock { state in
+        let fault = state.withLock { state -> InjectedFault in
             var table = state.tables[store]!
+            let current = table.rows[seatId]
+            // What the call would change as the store stands: a write to a seat it has, a
+            // compare-and-set on the seat's version; anything else changes nothing.
+            let changes = current != nil && (operation == .write || (operation == .compareAndSet && current!.version == expectedVersion))
+            let open = state.requested.filter { state.answers[$0.key] == nil && $0.value.seat == seatId }
+            let owners = changes ? Set(open.filter { $0.value.user == holder }.keys) : Set(open.keys)
+            let fault = turn.fault(FaultTarget(object: "store \(store): seat \(seatId)", effect: changes ? "holder \(holder ?? "nil")" : nil,
+                                               version: current?.version ?? 0, owners: owners),
+                                   operation: "\(operation)")
             let kind: Event.Kind
             switch operation {
             case .read:
@@ -218,6 +235,7 @@ public final class SeatStoreSimulator: ServiceHandler {
                 let user = state.requested[caller]?.user ?? (caller < 0 ? "a task the runtime did not start" : "caller \(caller)")
                 state.events.append(Event(at: at, caller: caller, user: user, store: store, seatId: seatId, kind: kind, fault: fault))
             }
+            return fault
         }
         await turn.done()
         if fault != .none { reply.byte(SeatStoreWire.timedOut) }

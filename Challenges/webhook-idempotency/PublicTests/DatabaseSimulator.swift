@@ -10,6 +10,16 @@ import Wire
 /// Calls complete on the ``ServiceSimulation``'s virtual timeline (sleeps after their duration),
 /// may fail as its ``FaultPlan`` says, and are logged, so a failing check can show the
 /// interleaving that broke a rule.
+///
+/// A call's fault is decided from the database's own record (``FaultTarget``): what the call is
+/// about (a payment's rows, a unique key), whether it would change anything as the tables stand (a
+/// read, an insert of a key that is there, a delete of one that is not: no), and the deliveries in
+/// flight it can be charged to: those of the payment it names, or, for a unique key, those whose
+/// payment id or idempotency key the key contains. A call about nothing any delivery in flight is
+/// doing (a key that names none of them) is nobody's, and never fails transiently.
+///
+/// Databases are objects of the ``ServiceDirectory`` (a sleeper's calls name its handler's
+/// database): every call reaches the simulator that holds its database.
 public final class DatabaseSimulator: ServiceHandler {
     public let simulation: ServiceSimulation
     private let state = Mutex(State())
@@ -35,7 +45,6 @@ public final class DatabaseSimulator: ServiceHandler {
 
     private struct State {
         var tables: [Int: Tables] = [:]
-        var nextDatabase = 1
         var events: [Event] = []
         var sleeps: [Int: [Duration]] = [:]
         var databaseCalls: [Int: Int] = [:]
@@ -45,6 +54,10 @@ public final class DatabaseSimulator: ServiceHandler {
         var answers: [Int: WebhookAnswer] = [:]
         /// Callers of the current round, and what each runs.
         var running: [Int: (who: String, paymentId: String?)] = [:]
+        /// The idempotency key of each delivery of the current round.
+        var keys: [Int: String] = [:]
+        /// Effective calls made so far on each object (a payment's rows, a unique key).
+        var versions: [String: Int] = [:]
         /// Every payment delivered so far (to tell which payment a query's call is about).
         var payments: Set<String> = []
         var ended: Set<Int> = []
@@ -56,7 +69,7 @@ public final class DatabaseSimulator: ServiceHandler {
 
     /// Ends the check: the candidate's calls outgrew what the simulation holds.
     private func overran(_ what: String) -> CheckFailure {
-        DriverRun.subject?.overran(what)
+        DriverRun.overran(what)
         return CheckFailure(what)
     }
 
@@ -69,8 +82,7 @@ public final class DatabaseSimulator: ServiceHandler {
     /// Adds an empty database; returns its id.
     public func addDatabase() -> Int {
         state.withLock { state in
-            let id = state.nextDatabase
-            state.nextDatabase += 1
+            let id = ServiceDirectory.shared.newObject(owner: self)
             state.tables[id] = Tables()
             return id
         }
@@ -101,16 +113,19 @@ public final class DatabaseSimulator: ServiceHandler {
         state.withLock { $0.databaseCalls[caller] ?? 0 }
     }
 
-    /// Starts a round of `callers` (each named for the evidence), with a new fault plan if given.
-    func beginRound(_ callers: [(caller: Int, who: String, paymentId: String?)], faults: FaultPlan? = nil) -> VirtualTimeline {
+    /// Starts a round of `callers` (each named for the evidence, with the payment and idempotency
+    /// key of a delivery), with a new fault plan if given.
+    func beginRound(_ callers: [(caller: Int, who: String, paymentId: String?, key: String?)], faults: FaultPlan? = nil) -> VirtualTimeline {
         let plansBefore = simulation.plans.map(\.plan.description)
         let timeline = simulation.beginRound(participants: callers.count, members: Set(callers.map(\.caller)), faults: faults)
+        ServiceDirectory.shared.claim(callers: callers.map(\.caller), owner: self)
         let plans = simulation.plans
         state.withLock { state in
             if plans.map(\.plan.description) != plansBefore || state.events.isEmpty, let last = plans.last {
                 state.events.append(Event(at: last.start, caller: -1, who: "", what: "\(last.plan)", paymentId: nil, marksPlan: true))
             }
             state.running = Dictionary(callers.map { ($0.caller, ($0.who, $0.paymentId)) }, uniquingKeysWith: { first, _ in first })
+            state.keys = Dictionary(callers.compactMap { caller in caller.key.map { (caller.caller, $0) } }, uniquingKeysWith: { first, _ in first })
             state.payments.formUnion(callers.compactMap(\.paymentId))
             state.ended = []
             state.answers = [:]
@@ -186,6 +201,7 @@ public final class DatabaseSimulator: ServiceHandler {
         var body = WireReader(call.body)
         let caller: Int, nanos: Int, negative: Bool
         do {
+            _ = try body.int(in: 0...Int(Int32.max))  // the database, which routed the call here
             caller = try body.int(in: -1...WebhookLimits.maximumCaller)
             nanos = try body.int(in: 0...(86_400 * 1_000_000_000 + 999_999_999))
             negative = try body.bool()
@@ -194,7 +210,7 @@ public final class DatabaseSimulator: ServiceHandler {
             throw CheckFailure("a malformed sleep: \(error.message)")
         }
         let duration: Duration = negative ? .nanoseconds(-1) : .nanoseconds(nanos)
-        let turn = await simulation.turn(caller: caller, operation: "sleep", writes: false, latency: max(.zero, duration))
+        let turn = await simulation.turn(caller: caller, latency: max(.zero, duration))
         state.withLock { state in
             if state.sleeps[caller, default: []].count < Self.maximumEvents { state.sleeps[caller, default: []].append(duration) }
             if state.activity[caller, default: []].count < Self.maximumEvents { state.activity[caller, default: []].append(true) }
@@ -223,17 +239,40 @@ public final class DatabaseSimulator: ServiceHandler {
             throw CheckFailure("a malformed database call: \(error.message)")
         }
         guard state.withLock({ $0.tables[database] != nil }) else { throw CheckFailure("a call to database \(database), which does not exist") }
-        // What the call is about, as the database sees it: the payment, or the unique key.
-        let object = subscription.map { "payment \($0.paymentId)" }
-            ?? (operation == .subscriptions ? "payment \(text)" : "unique key \(text)")
-        let turn = await simulation.turn(caller: caller, operation: operation.name, writes: operation != .subscriptions,
-                                         object: "database \(database): \(object)")
+        let turn = await simulation.turn(caller: caller)
+        let fault = state.withLock { state -> InjectedFault in
+            // What the call is about, as the database sees it (a payment's rows, or a unique key),
+            // whether it would change anything as the tables stand, and whose it can be.
+            let tables = state.tables[database]!
+            let payment = subscription?.paymentId ?? (operation == .subscriptions ? text : nil)
+            let object = "database \(database): " + (payment.map { "payment \($0)" } ?? "unique key \(text)")
+            let changes: Bool
+            switch operation {
+            case .insertSubscription: changes = true
+            case .subscriptions: changes = false
+            case .insertUnique: changes = !tables.keys.contains(text)
+            case .deleteUnique: changes = tables.keys.contains(text)
+            }
+            let open = state.running.filter { !state.ended.contains($0.key) && $0.value.paymentId != nil }
+            let owners: Set<Int>
+            if let payment {
+                owners = Set(open.filter { $0.value.paymentId == payment }.keys)
+            } else {
+                owners = Set(open.filter { text.contains($0.value.paymentId!) || state.keys[$0.key].map(text.contains) == true }.keys)
+            }
+            let version = state.versions[object, default: 0]
+            let fault = turn.fault(FaultTarget(object: object, effect: changes ? "\(operation.name) \(payment ?? text)" : nil,
+                                               version: version, owners: owners),
+                                   operation: operation.name)
+            if changes && fault != .beforeEffect { state.versions[object] = version + 1 }
+            return fault
+        }
         var reply = WireWriter()
         var what: String
         switch operation {
         case .insertSubscription:
             let row = subscription!
-            if turn.fault != .beforeEffect {
+            if fault != .beforeEffect {
                 let full = state.withLock { state -> Bool in
                     guard state.tables[database]!.rows.count < Self.maximumRows else { return true }
                     state.tables[database]!.rows.append(row)
@@ -245,7 +284,7 @@ public final class DatabaseSimulator: ServiceHandler {
                 }
             }
             what = "insertSubscription(\(row.id) for \(row.paymentId))"
-            if turn.fault == .none { reply.byte(SubscriptionWire.ok) }
+            if fault == .none { reply.byte(SubscriptionWire.ok) }
         case .subscriptions:
             let rows = state.withLock { $0.tables[database]!.rows.filter { $0.paymentId == text } }
             if rows.count > SubscriptionWire.maximumRows {
@@ -253,14 +292,14 @@ public final class DatabaseSimulator: ServiceHandler {
                 throw overran("more than \(SubscriptionWire.maximumRows) rows for payment \(text.prefix(40))")
             }
             what = "subscriptions(paymentId: \(text))"
-            if turn.fault == .none {
+            if fault == .none {
                 what += " → \(rows.count) row\(rows.count == 1 ? "" : "s")"
                 reply.byte(SubscriptionWire.ok)
                 reply.array(rows) { SubscriptionWire.encode($1, to: &$0) }
             }
         case .insertUnique:
             var inserted = false
-            if turn.fault != .beforeEffect {
+            if fault != .beforeEffect {
                 let full = state.withLock { $0.tables[database]!.keys.count >= Self.maximumRows }
                 if full {
                     await turn.done()
@@ -269,17 +308,17 @@ public final class DatabaseSimulator: ServiceHandler {
                 inserted = state.withLock { $0.tables[database]!.keys.insert(text).inserted }
             }
             what = "insertUnique(key: \(text))"
-            if turn.fault == .none {
+            if fault == .none {
                 what += " → \(inserted)"
                 reply.byte(SubscriptionWire.ok)
                 reply.bool(inserted)
             }
         case .deleteUnique:
-            if turn.fault != .beforeEffect { state.withLock { _ = $0.tables[database]!.keys.remove(text) } }
+            if fault != .beforeEffect { state.withLock { _ = $0.tables[database]!.keys.remove(text) } }
             what = "deleteUnique(key: \(text))"
-            if turn.fault == .none { reply.byte(SubscriptionWire.ok) }
+            if fault == .none { reply.byte(SubscriptionWire.ok) }
         }
-        switch turn.fault {
+        switch fault {
         case .none: break
         case .beforeEffect: what += " → DatabaseUnavailable (not applied)"
         case .afterEffect: what += " → DatabaseUnavailable (applied)"
@@ -290,7 +329,7 @@ public final class DatabaseSimulator: ServiceHandler {
         }
         log(caller: caller, what, at: turn.at, about: subscription?.paymentId ?? text)
         await turn.done()
-        if turn.fault != .none { reply.byte(SubscriptionWire.unavailable) }
+        if fault != .none { reply.byte(SubscriptionWire.unavailable) }
         return reply.bytes
     }
 

@@ -24,9 +24,9 @@ public final class RemoteWebhookHandler: Sendable {
     /// Creates `PaymentWebhookHandler(database:sleeper:maxAttempts:)` in the subject on `database`
     /// of `simulator`, which then serves the check's database and sleeper calls.
     public static func make(_ context: CheckContext, simulator: DatabaseSimulator, database: Int, maxAttempts: Int) async throws -> RemoteWebhookHandler {
-        for service in [SubscriptionWire.service, WebhookSleeperService.name, WebhookDeliveriesService.name] {
-            context.subject.serve(service, with: simulator)
-        }
+        context.subject.serve(SubscriptionWire.service, with: ServiceDirectory.shared.router(.object))
+        context.subject.serve(WebhookSleeperService.name, with: ServiceDirectory.shared.router(.object))
+        context.subject.serve(WebhookDeliveriesService.name, with: ServiceDirectory.shared.router(.caller))
         let id = HandlerIDs.next.add(1, ordering: .relaxed).newValue
         let answer = try await context.subject.request(WebhookOperationName.create,
                                                        describing: "PaymentWebhookHandler(database:sleeper:maxAttempts: \(maxAttempts))") {
@@ -43,7 +43,7 @@ public final class RemoteWebhookHandler: Sendable {
     public func deliverAll(_ deliveries: [WebhookDelivery], faults: FaultPlan? = nil) async throws -> DeliveryRound {
         let timeline = simulator.beginRound(deliveries.map { delivery in
             (delivery.caller, "delivery \(delivery.caller) (\(delivery.webhook.status.rawValue) \(delivery.webhook.paymentId), key \(delivery.webhook.idempotencyKey))",
-             delivery.webhook.paymentId)
+             delivery.webhook.paymentId, delivery.webhook.idempotencyKey)
         }, faults: faults)
         let callsBefore = simulator.simulation.calls
         let what = deliveries.count == 1 ? "handlePaymentWebhook(\(Self.describe(deliveries[0].webhook)))"
@@ -96,11 +96,13 @@ public final class RemoteWebhookHandler: Sendable {
         return try decode(&answer, "replayDeadLetters()") { try $0.array(maximum: WebhookLimits.maximumDeliveries) { try WebhookAnswer(from: &$0) } }
     }
 
-    /// A call of the handler's own (not a delivery) as one caller alone on the timeline.
+    /// A call of the handler's own (not a delivery) as one caller alone on the timeline. No
+    /// delivery is in flight, so no database call of it fails transiently (outages and a database
+    /// that is down still apply).
     private func query(_ operation: String, _ what: String, faults: FaultPlan? = nil,
                        _ encode: (inout WireWriter) -> Void) async throws -> WireReader {
         let caller = nextCaller.add(1, ordering: .relaxed).newValue
-        _ = simulator.beginRound([(caller, what, nil)], faults: faults)
+        _ = simulator.beginRound([(caller, what, nil, nil)], faults: faults)
         return try await subject.request(operation, describing: what) { writer in
             writer.int(self.id)
             writer.int(caller)

@@ -72,7 +72,7 @@ public final class WebhookSubject: SubjectHandler {
         try arguments.finish()
         guard let transport = ServiceTransports.current else { throw WireError("no service transport") }
         let handler = maker.make(database: SubscriptionDatabase(remoteDatabase: database, transport: transport),
-                                 sleeper: VirtualSleeper(transport: transport), maxAttempts: maxAttempts)
+                                 sleeper: VirtualSleeper(database: database, transport: transport), maxAttempts: maxAttempts)
         let added = handlers.withLock { handlers -> Bool in
             guard handlers[id] == nil else { return false }
             handlers[id] = HandlerBox(handler)
@@ -124,11 +124,14 @@ public final class WebhookSubject: SubjectHandler {
 /// The sleeper the candidate's handler is given: each sleep is a call to the driver, which answers
 /// when its virtual clock has passed the duration. Nothing sleeps for real.
 struct VirtualSleeper: Sleeper {
+    /// The database of the handler it was made for: its simulation keeps the clock.
+    let database: Int
     let transport: any ServiceTransport
 
     func sleep(for duration: Duration) async throws {
         let (seconds, attoseconds) = duration.components
         var call = WireWriter()
+        call.int(database)
         call.int(ServiceCaller.current)
         call.int(max(0, min(Int(seconds), 86_400)) * 1_000_000_000 + max(0, Int(attoseconds / 1_000_000_000)))
         call.bool(seconds < 0 || attoseconds < 0)

@@ -32,8 +32,8 @@ public enum WebhookDeliveriesService {
     public static let name = "webhook-deliveries"
 }
 
-/// The driver's virtual sleeper: arguments caller, nanoseconds; answered when the virtual time
-/// has passed.
+/// The driver's virtual sleeper: arguments the handler's database (whose simulation's clock it
+/// is), caller, nanoseconds, whether negative; answered when the virtual time has passed.
 public enum WebhookSleeperService {
     public static let name = "sleeper"
 }

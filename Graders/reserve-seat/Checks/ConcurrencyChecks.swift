@@ -9,6 +9,10 @@ import DriverKit
 /// Scheduling is Lincheck's and Porcupine's idea applied to a service: the driver owns every
 /// interleaving point (each store call), completes the calls in an order it chooses from a seed,
 /// judges the outcome against the store's record, and prints the failing interleaving.
+///
+/// The instances of a scenario of several servers each run in a subject process of their own
+/// (``RemoteSeatReservationService/servers(_:count:simulator:store:)``): a claim kept in process
+/// memory, a process-wide table included, is no claim across servers.
 public enum ReserveSeatConcurrencyChecks {
     public static func checks() -> [Check] {
         [
@@ -37,15 +41,14 @@ public enum ReserveSeatConcurrencyChecks {
                     let simulator = SeatStoreSimulator(seed: roundSeed)
                     let seats = (0..<30).map { "S\($0)" }
                     let store = simulator.addStore(seats: seats + ["R0"])
-                    let services = [try await RemoteSeatReservationService.make(context, simulator: simulator, store: store),
-                                    try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)]
+                    let services = try await RemoteSeatReservationService.servers(context, count: 2, simulator: simulator, store: store)
                     if round == 0 { try await rehearse(services[0], simulator: simulator, store: store, seat: "R0", context) }
                     context.enterPhase("concurrent")
                     let requests = seededRequests(seed: roundSeed, seats: seats, users: 300, firstCaller: 10 + round * 1_000)
                     let result = try await reserveAcross(services, requests)
                     let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"),
                                                  round: (seed, round))
-                    try judge.require(result, context, what: "300 users on 30 seats through two service instances sharing one store")
+                    try judge.require(result, context, what: "300 users on 30 seats through two service instances (separate processes, as two servers) sharing one store")
                     let contested = Set(requests.map(\.seatId))
                     let won = Set(zip(requests, result.answers).filter { $0.1.isSuccess }.map(\.0.seatId))
                     try require(won == contested, "\(contested.count - won.count) of \(contested.count) contested seats ended with nobody told success")

@@ -54,7 +54,8 @@ public enum WebhookConcurrencyChecks {
             Check("concurrent-duplicates-with-faults") { context in
                 try await rehearse(context)
                 let seed = context.seed(default: 0x63)
-                let plan = FaultPlan(rate: 0.25, afterEffectShare: 0.5, maximumConsecutive: 3, maximumPerCaller: 3)
+                // At most 3 failing calls per delivery (the README's promise): 1 read, 2 writes.
+                let plan = FaultPlan(rate: 0.25, afterEffectShare: 0.5, readsPerParticipant: 1, effectsPerParticipant: 2)
                 let deliveries = (0..<32).map { index in
                     WebhookDelivery(caller: index, webhook: webhook("pay_r\(index % 8)", key: "evt_r\(index % 8)_\(index / 8)"))
                 }

@@ -12,7 +12,7 @@ public enum WebhookFailureChecks {
                 try await rehearse(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x51)
-                let plan = FaultPlan(rate: 1, afterEffectShare: 0, maximumConsecutive: 1, maximumPerCaller: 1)
+                let plan = FaultPlan(firstFaults: [.beforeEffect])
                 let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_h", key: "evt_h1"))], faults: plan)
                 if !round.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_h", round: round) }
                 try require(round.outcomes[0].isCreated,

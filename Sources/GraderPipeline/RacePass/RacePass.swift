@@ -103,9 +103,11 @@ struct RacePass: Sendable {
         return result
     }
 
-    /// One re-run check process, as the verdict needs it.
+    /// One re-run check's subject process, as the verdict needs it.
     struct Observation {
         var check: String
+        /// Which of the check's subjects (0: the one it started with).
+        var subject = 0
         var log: ThreadSanitizerLog
         /// The check reached the phase in which its threads share the subject.
         var reachedConcurrency: Bool
@@ -121,6 +123,9 @@ struct RacePass: Sendable {
         var ending: String?
         /// The check hung under ThreadSanitizer: what ran before the hang was seen, the rest was not.
         var timedOut = false
+
+        /// The check, and the subject when it is not the first: `many-seats-storm (subject 2)`.
+        var label: String { subject == 0 ? check : "\(check) (subject \(subject + 1))" }
     }
 
     func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer,
@@ -129,16 +134,7 @@ struct RacePass: Sendable {
         for execution in executions {
             let outcome = execution.outcome
             if outcome.status == .error { throw GraderFault.checkHarness(check: outcome.id, message: outcome.message) }
-            guard let process = execution.subject, let nonce = execution.endMarker else { continue }
-            let standardError = String(decoding: process.standardError, as: UTF8.self)
-            let log = ThreadSanitizerLog(standardError)
-            let reported = execution.report?.finishAcknowledged == true
-            if let fatal = log.fatal, !reported {
-                throw GraderFault.io("ThreadSanitizer failed in the race pass's \(outcome.id): \(fatal)")
-            }
-            if case .unavailable(let reason)? = execution.standardError {
-                throw GraderFault.io("the grader could not see where \(outcome.id)'s standard error went: \(reason)")
-            }
+            guard let nonce = execution.endMarker else { continue }
             var ending: String?
             switch outcome.status {
             case .pass: ending = nil
@@ -146,14 +142,27 @@ struct RacePass: Sendable {
             case .timeout: ending = "timed out under ThreadSanitizer (\(outcome.message))"
             default: ending = "\(outcome.status.rawValue) under ThreadSanitizer: \(outcome.message)"
             }
-            observations.append(Observation(
-                check: outcome.id, log: log,
-                reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
-                reported: reported,
-                standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
-                standardErrorProbe: execution.standardError,
-                standardErrorTruncated: process.standardErrorTruncated,
-                ending: ending, timedOut: outcome.status == .timeout))
+            for (index, process) in execution.subjects.enumerated() {
+                let standardError = String(decoding: process.standardError, as: UTF8.self)
+                let log = ThreadSanitizerLog(standardError)
+                let record = execution.report.flatMap { index < $0.subjects.count ? $0.subjects[index] : nil }
+                let reported = record?.finishAcknowledged == true
+                let label = index == 0 ? outcome.id : "\(outcome.id) (subject \(index + 1))"
+                if let fatal = log.fatal, !reported {
+                    throw GraderFault.io("ThreadSanitizer failed in the race pass's \(label): \(fatal)")
+                }
+                if case .unavailable(let reason)? = execution.standardErrors[index] {
+                    throw GraderFault.io("the grader could not see where \(label)'s standard error went: \(reason)")
+                }
+                observations.append(Observation(
+                    check: outcome.id, subject: index, log: log,
+                    reachedConcurrency: Self.reachedConcurrency(outcome, mapping: mapping),
+                    reported: reported,
+                    standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
+                    standardErrorProbe: execution.standardErrors[index],
+                    standardErrorTruncated: process.standardErrorTruncated,
+                    ending: index == 0 ? ending : nil, timedOut: outcome.status == .timeout))
+            }
         }
         let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
         let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
@@ -203,9 +212,10 @@ struct RacePass: Sendable {
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
                         interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:],
                         plainReachedConcurrency: Set<String> = []) -> Result {
-        let checks = observations.map(\.check)
+        var checks: [String] = []
+        for observation in observations where !checks.contains(observation.check) { checks.append(observation.check) }
         var notes: [String] = []
-        for observation in observations {
+        for observation in observations where observation.subject == 0 {
             if let ending = observation.ending { notes.append("\(observation.check) \(ending)") }
             if !observation.reachedConcurrency {
                 notes.append("\(observation.check) stopped before its concurrent phase under ThreadSanitizer")
@@ -222,11 +232,11 @@ struct RacePass: Sendable {
             guard observation.reported else { return false }
             if case .redirected = observation.standardErrorProbe { return true }
             return !observation.standardErrorIntact
-        }.map(\.check)
+        }.map(\.label)
         let unconfirmed = observations.filter {
             $0.reachedConcurrency && (!$0.reported || $0.standardErrorProbe == .unknown)
-        }.map(\.check)
-        let overflowed = observations.filter(\.standardErrorTruncated).map(\.check)
+        }.map(\.label)
+        let overflowed = observations.filter(\.standardErrorTruncated).map(\.label)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
 
         var status = CheckStatus.pass
@@ -256,7 +266,7 @@ struct RacePass: Sendable {
             status = .fail
             message = "standard error passed \(outputBytes >> 20) MiB while \(overflowed.joined(separator: ", ")) ran under "
                 + "ThreadSanitizer, so reports in the part not kept could have been lost: races cannot be ruled out"
-        } else if case let fellShort = observations.filter({ !$0.reachedConcurrency && plainReachedConcurrency.contains($0.check) }).map(\.check),
+        } else if case let fellShort = observations.filter({ $0.subject == 0 && !$0.reachedConcurrency && plainReachedConcurrency.contains($0.check) }).map(\.check),
                   !fellShort.isEmpty {
             status = .fail
             message = "\(fellShort.joined(separator: ", ")) reached the concurrent phase in the checks but not under "
@@ -267,7 +277,7 @@ struct RacePass: Sendable {
             // A hang stops the concurrency the pass exists to watch: no report is no evidence of no
             // race. A check that hangs in the checks too (a deadlock) is not assessed here; one
             // that hangs only when instrumented is suspect.
-            let onlyHere = observations.filter { $0.timedOut && plainStatuses[$0.check] != .timeout }.map(\.check)
+            let onlyHere = observations.filter { $0.subject == 0 && $0.timedOut && plainStatuses[$0.check] != .timeout }.map(\.check)
             guard onlyHere.isEmpty else {
                 // Not passed, and not the race red flag either: a correct but slow solution could
                 // run out of time when instrumented.

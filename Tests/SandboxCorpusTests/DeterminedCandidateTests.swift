@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GraderModel
+import GraderPipeline
+import GraderStore
+import Testing
+
+/// The determined candidate (issue 17): submissions that are wrong on purpose and use what a
+/// candidate can know of how the grader works (the public contracts, the READMEs, the threat
+/// model in `Sandbox/README.md`, and what its own code is asked across submissions) to gain
+/// points or hide a red flag. Each case (`Corpus/Determined/<case>/`) is an attack and its
+/// control, the same code without the trick (the honest bug); both are graded end to end, and
+/// the attack must gain nothing: no more points than the control, every red flag the honest bug
+/// gets, and a grading that says something (never an internal error or an undetermined
+/// recommendation). The control must score as its bug deserves, which is what the numbers below
+/// pin.
+///
+/// Needs root, like the rest of the corpus (skipped, with the reason, without it).
+@Suite(.serialized, .enabled(if: getuid() == 0, "the determined-candidate corpus needs root: namespaces, a private root and a uid switch"))
+struct DeterminedCandidateTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        var challenge: String
+        /// The file name both are submitted as.
+        var file: String
+        /// Red flags the control raises, which the attack must raise too.
+        var flags: Set<RedFlagID>
+        /// The control's score (its bug, graded as it deserves), as the report rounds it.
+        var controlScore: Double
+        /// Checks the attack must not pass (what the trick was for).
+        var attackFails: [String] = []
+        var description: String { name }
+    }
+
+    static let cases: [Case] = [
+        // Class 1: two instances that stand for two servers share a process-wide table.
+        Case(name: "static-table-across-instances", challenge: "reserve-seat", file: "SeatReservationService.swift",
+             flags: [.noConcurrencyHandling], controlScore: 67.86, attackFails: ["many-seats-storm"]),
+        // Class 2: throwaway calls that change nothing, to use up the faults a reservation may meet.
+        Case(name: "absorb-fault-budget", challenge: "reserve-seat", file: "SeatReservationService.swift",
+             flags: [.noRetry], controlScore: 62.5, attackFails: ["retries-write-that-did-not-land", "timeouts-under-contention"]),
+    ]
+
+    static let directory = Corpus.directory.appendingPathComponent("Determined")
+
+    @Test(arguments: cases)
+    func theTrickGainsNothing(_ test: Case) async throws {
+        let pipeline = try await Corpus.pipeline()
+        func grade(_ variant: String) async throws -> GradingReport {
+            let source = try Data(contentsOf: Self.directory.appendingPathComponent("\(test.name)/\(variant).swift"))
+            let submission = try pipeline.submit(challenge: test.challenge, candidate: "determined-\(test.name)-\(variant)",
+                                                 files: [SubmittedFile(name: test.file, content: source)])
+            return try await pipeline.grade(submission)
+        }
+        func summary(_ report: GradingReport) -> String {
+            "\(report.score)/\(report.maxScore) \(report.recommendation) flags \(report.redFlags.map(\.id.rawValue)); "
+                + report.checks.filter { $0.status != .pass }.map { "\($0.id) \($0.status.rawValue): \($0.message.prefix(200))" }
+                    .joined(separator: " | ")
+        }
+        for run in 1...Corpus.runs {
+            let what = "\(test.name), run \(run) of \(Corpus.runs)"
+            let control = try await grade("control")
+            let attack = try await grade("attack")
+            for (report, side) in [(control, "control"), (attack, "attack")] {
+                #expect(report.status == .graded && report.recommendation != .undetermined,
+                        "\(what), \(side): \(report.status) \(report.error ?? "")")
+            }
+            #expect(abs(control.score - test.controlScore) < 0.005, "\(what), control: \(summary(control))")
+            #expect(Set(control.redFlags.map(\.id)) == test.flags, "\(what), control: \(summary(control))")
+            #expect(attack.score <= control.score, "\(what): the attack gained points: \(summary(attack))")
+            #expect(test.flags.isSubset(of: Set(attack.redFlags.map(\.id))), "\(what): the attack hid a red flag: \(summary(attack))")
+            if !test.flags.isEmpty { #expect(attack.recommendation == .reject, "\(what): \(summary(attack))") }
+            for id in test.attackFails {
+                let check = attack.checks.first { $0.id == id }
+                #expect(check != nil && check?.status.passed != true, "\(what): the attack passed \(id): \(summary(attack))")
+            }
+        }
+    }
+}
