@@ -135,6 +135,10 @@ public enum DriverMain {
                 // ones the runtime performs): it counts like any other broken answer.
                 return report(.fail, error.description)
             }
+        } catch let error as WireError {
+            // Decoding what the subject answered (the driver decodes nothing else with WireReader
+            // outside the subject's bytes): a malformed answer, the candidate's, like any other.
+            return report(.fail, SubjectError.malformed(error.message).description)
         } catch {
             return report(.error, "the check threw an unexpected error: \(error)")
         }

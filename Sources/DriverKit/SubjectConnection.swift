@@ -42,6 +42,9 @@ public final class SubjectConnection: Sendable {
     /// Most service calls in flight at once (more breaks the channel: the driver's memory is not
     /// the subject's to fill).
     static let maximumServiceCallsInFlight = 10_000
+    /// Most bytes of service calls in flight at once, for the same reason (a driver that ran out of
+    /// memory would be the grader's fault).
+    static let maximumServiceCallBytesInFlight = 64 << 20
 
     private struct Waiter {
         var continuation: UnsafeContinuation<WireReader, any Error>
@@ -56,7 +59,8 @@ public final class SubjectConnection: Sendable {
         /// Once set, every waiting and future request fails with it.
         var broken: SubjectError?
         var services: [String: any ServiceHandler] = [:]
-        var serviceCallsInFlight: Set<UInt64> = []
+        var serviceCallsInFlight: [UInt64: Int] = [:]
+        var serviceCallBytesInFlight = 0
         var serviceCallsReceived = 0
     }
 
@@ -248,10 +252,14 @@ public final class SubjectConnection: Sendable {
                   let call = try? body.data(maximumBytes: Self.maximumServiceCallBytes), body.isAtEnd else {
                 return "a malformed service call"
             }
+            let size = frame.body.count
             let handler: Result<any ServiceHandler, ServiceCallRefusal> = state.withLock { state in
                 guard let handler = state.services[service] else { return .failure(.unknownService) }
                 guard state.serviceCallsInFlight.count < Self.maximumServiceCallsInFlight else { return .failure(.tooMany) }
-                guard state.serviceCallsInFlight.insert(frame.id).inserted else { return .failure(.duplicate) }
+                guard state.serviceCallBytesInFlight + size <= Self.maximumServiceCallBytesInFlight else { return .failure(.tooLarge) }
+                guard state.serviceCallsInFlight[frame.id] == nil else { return .failure(.duplicate) }
+                state.serviceCallsInFlight[frame.id] = size
+                state.serviceCallBytesInFlight += size
                 state.serviceCallsReceived += 1
                 return .success(handler)
             }
@@ -260,6 +268,7 @@ public final class SubjectConnection: Sendable {
             case .success(let found): accepted = found
             case .failure(.unknownService): return "a call to service \"\(service)\", which this check does not offer"
             case .failure(.tooMany): return "more than \(Self.maximumServiceCallsInFlight) service calls in flight at once"
+            case .failure(.tooLarge): return "more than \(Self.maximumServiceCallBytesInFlight >> 20) MiB of service calls in flight at once"
             case .failure(.duplicate): return "service call #\(frame.id) while a call with that number was in flight"
             }
             let id = frame.id
@@ -271,7 +280,9 @@ public final class SubjectConnection: Sendable {
                 } catch {
                     reply = Frame(.serviceFailure, id: id, body: "\(error)".wireBytes)
                 }
-                self.state.withLock { _ = $0.serviceCallsInFlight.remove(id) }
+                self.state.withLock { state in
+                    if let size = state.serviceCallsInFlight.removeValue(forKey: id) { state.serviceCallBytesInFlight -= size }
+                }
                 self.queuedWrites.add(1, ordering: .sequentiallyConsistent)
                 self.writes.async {
                     defer { self.queuedWrites.subtract(1, ordering: .sequentiallyConsistent) }
@@ -355,7 +366,7 @@ public enum SubjectError: Error, CustomStringConvertible, Equatable {
 }
 
 private enum ServiceCallRefusal: Error {
-    case unknownService, tooMany, duplicate
+    case unknownService, tooMany, tooLarge, duplicate
 }
 
 /// A simulated service that lives in the driver and answers the candidate's calls.

@@ -79,14 +79,17 @@ public struct SubmissionCompiler: Sendable {
         let (warnings, concurrencyWarnings) = CompilerDiagnostics.warnings(in: candidateOutput, candidateFiles: Set(files.map(\.name)))
         guard candidate.succeeded else {
             if Self.needsUncachedModule(candidateOutput) {
-                // The sandbox grants the prebuilt module cache read-only. A module missing from it
-                // is the submission's doing only if it imports a module submissions may not use.
+                // The sandbox grants the prebuilt module cache read-only. It holds every module the
+                // challenge's starter needs with each allowed import (the cache was built by
+                // compiling exactly that), so a module missing from it is the submission's doing:
+                // an import submissions may not use, or something else only its code pulls in.
                 let imports = SourcePolicy.scan(files).filter { $0.rule == "import" }
-                guard !imports.isEmpty else {
-                    throw GraderFault.io("the compile needed a clang module missing from the prebuilt cache: \(candidateOutput.prefix(600))")
-                }
-                return .compileError(message: imports.map { "\($0.file):\($0.line): \($0.message)" }.joined(separator: "\n"),
-                                     milliseconds: candidateMilliseconds)
+                let message = imports.isEmpty
+                    ? "the code needs a system module the grader does not provide to submissions (only the standard library, "
+                        + "Foundation, Dispatch, Synchronization and Challenge are): "
+                        + CompilerDiagnostics.sanitize(String(candidateOutput.prefix(600)), removing: hidePaths)
+                    : imports.map { "\($0.file):\($0.line): \($0.message)" }.joined(separator: "\n")
+                return .compileError(message: message, milliseconds: candidateMilliseconds)
             }
             var message = CompilerDiagnostics.sanitize(candidateOutput, removing: hidePaths)
             if candidate.limitHit == .wallTime {

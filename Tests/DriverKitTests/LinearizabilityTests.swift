@@ -26,8 +26,9 @@ func op(_ thread: Int, _ input: Register.Input, _ output: Int?, _ invoked: UInt6
 }
 
 func check(_ history: [Op], evictable: Bool = false, initial: Int? = nil) -> Linearizability.Verdict {
-    Linearizability.checkSingle(Register(evictable: evictable), label: "k", initial: initial, history: history,
-                                deadline: DriverClock.nanos() + 10_000_000_000)
+    var steps = 0
+    return Linearizability.checkSingle(Register(evictable: evictable), label: "k", initial: initial, history: history,
+                                       steps: &steps)
 }
 
 @Suite struct LinearizabilityTests {
@@ -101,23 +102,52 @@ func check(_ history: [Op], evictable: Bool = false, initial: Int? = nil) -> Lin
         if case .violation = check(history) {} else { Issue.record("the changed read was not found") }
     }
 
-    @Test func aSearchOutOfTimeIsUnknownNeverLinearizable() {
+    /// A history too hard to search within the bound of steps is undecided, whatever the machine's
+    /// speed (the history's own doing); the CPU-time backstop is unknown (the host's).
+    @Test func aSearchPastItsBoundIsUndecidedNeverLinearizable() {
         var history: [Op] = []
         for index in 0..<20_000 { history.append(op(index % 8, .put(index), nil, 0, 1_000_000)) }
-        let verdict = Linearizability.checkSingle(Register(), label: "k", initial: nil, history: history + [op(0, .get, -1, 2_000_000, 2_000_001)],
-                                                  deadline: DriverClock.nanos())
-        guard case .unknown = verdict else {
-            Issue.record("expected unknown, got \(verdict)")
+        history.append(op(0, .get, -1, 2_000_000, 2_000_001))
+        var steps = 0
+        let verdict = Linearizability.checkSingle(Register(), label: "k", initial: nil, history: history,
+                                                  bound: SearchBound(steps: 100_000, cpuNanos: .max), steps: &steps)
+        guard case .undecided = verdict else {
+            Issue.record("expected undecided, got \(verdict)")
             return
+        }
+        #expect(steps >= 100_000 && steps < 110_000, "\(steps) steps")
+        var again = 0
+        let backstop = Linearizability.checkSingle(Register(), label: "k", initial: nil, history: history,
+                                                   bound: SearchBound(steps: .max, cpuNanos: 0), steps: &again)
+        guard case .unknown = backstop else {
+            Issue.record("expected unknown, got \(backstop)")
+            return
+        }
+    }
+
+    /// What the bound of steps rests on: correct histories settle in a few steps per operation
+    /// (these, with long operations overlapping many others, in up to 7; a real storm's in about
+    /// 1.15), so 10 a operation is the most ``SearchBound/standard`` allows for (10 × 480,000
+    /// operations of a storm is half of it). Prints the steps and the time per step of this (debug)
+    /// build.
+    @Test func correctHistoriesSettleFarBelowTheBound() {
+        for seed in 0..<10 {
+            let history = stretchedRun(seed: UInt64(seed), operations: 20_000, threads: 8)
+            var steps = 0
+            let started = SearchBound.threadCPUNanos()
+            let verdict = Linearizability.checkSingle(Register(), label: "k", initial: nil, history: history, steps: &steps)
+            let nanos = SearchBound.threadCPUNanos() - started
+            #expect(verdict == .linearizable)
+            #expect(steps <= 10 * history.count, "\(steps) steps for \(history.count) operations")
+            if seed == 0 { print("linearizability: 20,000 operations of 8 threads: \(steps) steps, \(nanos / UInt64(max(1, steps))) ns a step") }
         }
     }
 
     @Test func partitionsAreCheckedEachOnItsOwn() {
         let good = [op(0, .put(1), nil, 0, 1), op(0, .get, 1, 2, 3)]
         let bad = [op(0, .put(1), nil, 0, 1), op(0, .get, 2, 2, 3)]
-        #expect(Linearizability.check(Register(), partitions: [("a", nil, good), ("b", nil, good)], deadline: .max) == .linearizable)
-        guard case .violation(let partition, _, _, _) = Linearizability.check(Register(), partitions: [("a", nil, good), ("b", nil, bad)],
-                                                                                deadline: .max) else {
+        #expect(Linearizability.check(Register(), partitions: [("a", nil, good), ("b", nil, good)]) == .linearizable)
+        guard case .violation(let partition, _, _, _) = Linearizability.check(Register(), partitions: [("a", nil, good), ("b", nil, bad)]) else {
             Issue.record("expected a violation")
             return
         }

@@ -3,6 +3,7 @@ import GraderModel
 @testable import GraderPipeline
 import GraderProcess
 import Testing
+import Wire
 
 /// How the race pass reads ThreadSanitizer's output and turns it into one verdict.
 @Suite struct RacePassTests {
@@ -299,5 +300,75 @@ import Testing
         for hostile in ["libmissing.so", "../libswiftCore.so", "lib/../../x", "passwd", "lib\"x.so", ".libhidden.so", ""] {
             #expect(symbolizer.knownPath(of: hostile) == nil, "\(hostile)")
         }
+    }
+
+    /// A race pass over fake executions, with a toolchain that is never run (no symbolizing, no
+    /// canary: neither is needed by these).
+    static func racePass() -> RacePass {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("race-judge-\(UUID().uuidString)")
+        let toolchain = Toolchain(swiftc: root.appendingPathComponent("usr/bin/swiftc").path, version: "test")
+        let mapping = CheckMapping(challenge: "c", suites: [], checks: [], criteria: [:],
+                                   redFlags: ["concurrent-storm": .init(flag: .noConcurrencyHandling, on: [.fail], phase: "concurrent")])
+        return RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: DirectProcessRunner(),
+                        cache: CheckModuleCache(cacheDirectory: root, toolchain: toolchain, runner: DirectProcessRunner(),
+                                                layout: ProjectLayout(root: root)),
+                        parallelism: 1, compileLimitSeconds: 1, plainReachedConcurrency: ["concurrent-storm"])
+    }
+
+    static func execution(stderr: String, status: CheckStatus, phase: String?, saidHello: Bool, acknowledged: Bool) -> CheckRunner.Execution {
+        let process = ProcessResult(termination: .signaled(6), standardOutput: [], standardError: Array(stderr.utf8), wallSeconds: 1)
+        let report = DriverReport(status: .subjectEnded, message: "", phase: phase,
+                                  subjects: [SubjectRecord(saidHello: saidHello, finishAcknowledged: acknowledged)])
+        return CheckRunner.Execution(outcome: CheckOutcome(id: "concurrent-storm", title: "storm", visibility: .hidden, status: status,
+                                                          durationMs: 1, message: "crashed", phase: phase),
+                                     subjects: [process], report: report, endMarker: "abc")
+    }
+
+    /// Class 3 of issue 17: a subject that writes a line looking like ThreadSanitizer's own failure
+    /// and aborts once its code runs made the grading a grader fault, retried into
+    /// `internal_error`. Standard error is the candidate's: after the subject's runtime said hello,
+    /// such a line decides nothing, and the pass fails as for any subject that ended in its
+    /// concurrent phase without confirming its standard error.
+    @Test func aThreadSanitizerFailureLineAfterTheSubjectStartedIsNoGraderFault() async throws {
+        let pass = Self.racePass()
+        let symbolizer = StackSymbolizer(toolchain: pass.toolchain, runner: DirectProcessRunner(),
+                                         binary: URL(fileURLWithPath: "/nonexistent/subject"), workDirectory: pass.cache.cacheDirectory)
+        let forged = Self.execution(stderr: "==1==FATAL: ThreadSanitizer: internal error in the allocator\n", status: .crash,
+                                    phase: "concurrent", saidHello: true, acknowledged: false)
+        let result = try await pass.judge([forged], symbolizer: symbolizer)
+        #expect(result.outcome.status == .fail)
+        #expect(result.outcome.message.contains("before the grader could confirm"), "\(result.outcome.message)")
+        #expect(result.summary.notes.contains { $0.contains("ended under ThreadSanitizer after its runtime started: FATAL: ThreadSanitizer") })
+        // Before its concurrent phase: it reached it in the checks, so it behaves differently when watched.
+        let early = Self.execution(stderr: "FATAL: ThreadSanitizer: CHECK failed\n", status: .crash, phase: nil,
+                                   saidHello: true, acknowledged: false)
+        let second = try await pass.judge([early], symbolizer: symbolizer)
+        #expect(second.outcome.status == .fail && second.outcome.message.contains("behaves differently when watched"))
+    }
+
+    /// When the reports' frames cannot be symbolized (they are text the subject could have written,
+    /// in a binary that is its own), no report can be cleared as the runtime's: every race counts.
+    @Test func reportsThatCannotBeSymbolizedAllCount() {
+        let harnessOnly = """
+            WARNING: ThreadSanitizer: data race (pid=9)
+              Write of size 1 at 0x10 by thread T2:
+                #0 (checks+0x2000)
+            SUMMARY: ThreadSanitizer: data race
+            """
+        let observations = [Self.observation("concurrent-storm", log: harnessOnly)]
+        #expect(!RacePass.findings(in: observations, symbols: Self.symbols)[0].finding.counted)
+        let unattributed = RacePass.findings(in: observations, symbols: [:], attributeAll: true)
+        #expect(unattributed[0].finding.counted)
+        #expect(RacePass.verdict(Self.definition, observations: observations, findings: unattributed).outcome.status == .fail)
+    }
+
+    /// An instrumented build that fails where the plain build compiled is the submission's (the
+    /// check module's instrumented build proved the toolchain): not passed, no race red flag.
+    @Test func aFailedInstrumentedBuildIsNotPassedAndNotAGraderFault() {
+        let slow = RacePass.unbuilt(Self.definition, message: "the compile did not finish within 60 s and was stopped", timedOut: true)
+        #expect(slow.outcome.status == .timeout && slow.outcome.message.contains("did not finish within the compile limit"))
+        let broken = RacePass.unbuilt(Self.definition, message: "error: compiler crashed", timedOut: false)
+        #expect(broken.outcome.status == .crash && broken.outcome.evidence == ["error: compiler crashed"])
+        #expect(!broken.summary.ran)
     }
 }

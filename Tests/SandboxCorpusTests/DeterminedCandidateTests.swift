@@ -17,9 +17,9 @@ import Testing
 /// recommendation). The control must score as its bug deserves, which is what the numbers below
 /// pin.
 ///
-/// Needs root, like the rest of the corpus (skipped, with the reason, without it).
-@Suite(.serialized, .enabled(if: getuid() == 0, "the determined-candidate corpus needs root: namespaces, a private root and a uid switch"))
-struct DeterminedCandidateTests {
+/// The cases run with the hostile corpus (an extension of its suite, so one case at a time and
+/// never beside its checks of the host), and need root like it.
+enum DeterminedCandidate {
     struct Case: Sendable, CustomStringConvertible {
         var name: String
         var challenge: String
@@ -41,15 +41,23 @@ struct DeterminedCandidateTests {
         // Class 2: throwaway calls that change nothing, to use up the faults a reservation may meet.
         Case(name: "absorb-fault-budget", challenge: "reserve-seat", file: "SeatReservationService.swift",
              flags: [.noRetry], controlScore: 62.5, attackFails: ["retries-write-that-did-not-land", "timeouts-under-contention"]),
+        // Class 3: a line on standard error that looks like ThreadSanitizer failing, then an abort,
+        // once two callers are inside at once (it made the grading a grader fault: undetermined).
+        Case(name: "forged-sanitizer-failure-cache", challenge: "lru-cache", file: "LRUCache.swift",
+             flags: [.noConcurrencyHandling], controlScore: 60, attackFails: ["race-free"]),
+        Case(name: "forged-sanitizer-failure-seats", challenge: "reserve-seat", file: "SeatReservationService.swift",
+             flags: [.noConcurrencyHandling], controlScore: 52.14, attackFails: ["last-seat-storm", "race-free"]),
     ]
 
     static let directory = Corpus.directory.appendingPathComponent("Determined")
+}
 
-    @Test(arguments: cases)
-    func theTrickGainsNothing(_ test: Case) async throws {
+extension HostileCorpusTests {
+    @Test(arguments: DeterminedCandidate.cases)
+    func aDeterminedCandidatesTrickGainsNothing(_ test: DeterminedCandidate.Case) async throws {
         let pipeline = try await Corpus.pipeline()
         func grade(_ variant: String) async throws -> GradingReport {
-            let source = try Data(contentsOf: Self.directory.appendingPathComponent("\(test.name)/\(variant).swift"))
+            let source = try Data(contentsOf: DeterminedCandidate.directory.appendingPathComponent("\(test.name)/\(variant).swift"))
             let submission = try pipeline.submit(challenge: test.challenge, candidate: "determined-\(test.name)-\(variant)",
                                                  files: [SubmittedFile(name: test.file, content: source)])
             return try await pipeline.grade(submission)
@@ -76,6 +84,8 @@ struct DeterminedCandidateTests {
                 let check = attack.checks.first { $0.id == id }
                 #expect(check != nil && check?.status.passed != true, "\(what): the attack passed \(id): \(summary(attack))")
             }
+            #expect(HostState.strayProcesses().isEmpty, "\(what): processes left behind: \(HostState.strayProcesses())")
+            #expect(HostState.leftoverSandboxArtifacts().isEmpty, "\(what): left behind: \(HostState.leftoverSandboxArtifacts())")
         }
     }
 }

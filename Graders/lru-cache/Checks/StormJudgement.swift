@@ -131,20 +131,26 @@ struct KeyRegister: SequentialSpecification {
 
 extension LRUConcurrencyChecks {
     /// Runs the per-key linearizability search over a storm's history; throws a failure naming
-    /// the key and the operations that no order could place, or `NotAssessed` when the search
-    /// could not decide in its time.
+    /// the key and the operations that no order could place, or that the search could not settle
+    /// within its bound of steps (a bound no correct cache's history comes near: the history is
+    /// the subject's answers, so a history too hard to search is its own), or `NotAssessed` when
+    /// the driver's own CPU time ran out first (the host, not the history).
     static func requireLinearizable(_ history: StormHistory, initial: [Int: Int], evictable: Bool, registry: PutRegistry,
                                     what: String, context: CheckContext) throws {
         let started = DriverClock.nanos()
         let partitions = history.keyPartitions(initial: initial)
-        let verdict = Linearizability.check(KeyRegister(evictable: evictable), partitions: partitions,
-                                            deadline: started + UInt64(linearizabilitySeconds * 1e9))
+        var steps = 0
+        let verdict = Linearizability.check(KeyRegister(evictable: evictable), partitions: partitions, steps: &steps)
         let operations = partitions.reduce(0) { $0 + $1.history.count }
         context.note("linearizability, per key (\(evictable ? "an entry eviction may clear at any time" : "no evictions")): "
-            + "\(operations) gets and puts on \(partitions.count) keys searched in \(formatSeconds(DriverClock.seconds(since: started)))")
+            + "\(operations) gets and puts on \(partitions.count) keys searched in \(steps) steps, "
+            + "\(formatSeconds(DriverClock.seconds(since: started)))")
         switch verdict {
         case .linearizable:
             return
+        case .undecided(let why):
+            throw CheckFailure("while \(what), the history of answers could not be searched for linearizability within "
+                + "the search's bound: \(why). The history is the cache's answers: not linearizable within the bound")
         case .unknown(let why):
             throw NotAssessed(why)
         case .violation(let label, let count, let longest, let stuck):

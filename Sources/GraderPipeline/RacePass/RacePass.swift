@@ -83,8 +83,20 @@ struct RacePass: Sendable {
                                           compileLimitSeconds: compileLimitSeconds, build: .threadSanitizer)
         let compiled = try await compiler.compile(files: files, module: module, entryTypeName: challenge.manifest.entryType,
                                                   workDirectory: workDirectory)
-        guard case .compiled(let binary, _, _, _, _) = compiled else {
-            throw GraderFault.io("the ThreadSanitizer build failed where the plain build compiled: \(compiled)")
+        let binary: URL
+        switch compiled {
+        case .compiled(let built, _, _, _, _):
+            binary = built
+        case .compileError(let message, _), .contractMismatch(let message, _, _, _):
+            // The instrumented build of the check module compiled the challenge's starter (the
+            // module cache proves ThreadSanitizer builds here), so a submission whose plain build
+            // compiled and instrumented one does not is the submission's doing: a compile it makes
+            // too slow, or code the instrumentation chokes on. No races could be watched: not
+            // passed, and no race red flag either.
+            var result = Self.unbuilt(definition, message: message, timedOut: message.contains("did not finish within"))
+            result.milliseconds = milliseconds(since: started) - module.buildMilliseconds
+            result.moduleBuildMilliseconds = module.buildMilliseconds
+            return result
         }
         var settings = CheckRunner.Settings()
         settings.endMarkers = true
@@ -128,9 +140,28 @@ struct RacePass: Sendable {
         var label: String { subject == 0 ? check : "\(check) (subject \(subject + 1))" }
     }
 
+    /// The verdict when the instrumented build failed where the plain one compiled.
+    static func unbuilt(_ definition: RacePassDefinition, message: String, timedOut: Bool) -> Result {
+        let text = timedOut
+            ? "the ThreadSanitizer build of the submission did not finish within the compile limit (the plain build did): races cannot be ruled out"
+            : "the ThreadSanitizer build of the submission failed where the plain build compiled: races cannot be ruled out"
+        let evidence = [String(message.prefix(2000))]
+        return Result(outcome: CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden,
+                                            status: timedOut ? .timeout : .crash, durationMs: 0, message: text, evidence: evidence),
+                      summary: SanitizerSummary(ran: false, reports: [], checks: [], notes: [text]),
+                      milliseconds: 0, moduleBuildMilliseconds: 0)
+    }
+
+    /// Whether ThreadSanitizer starts on this host (see ``SanitizerCanary``), asked at most once.
+    func canaryStarts() async throws -> Bool {
+        try await SanitizerCanary(toolchain: toolchain, trustedRunner: cache.runner, runner: runner,
+                                  cacheDirectory: cache.cacheDirectory, memoryBytes: Self.memoryBytes).starts()
+    }
+
     func judge(_ executions: [CheckRunner.Execution], symbolizer: StackSymbolizer,
                interfaceSymbols: [String] = []) async throws -> Result {
         var observations: [Observation] = []
+        var canary: Bool?
         for execution in executions {
             let outcome = execution.outcome
             if outcome.status == .error { throw GraderFault.checkHarness(check: outcome.id, message: outcome.message) }
@@ -148,8 +179,21 @@ struct RacePass: Sendable {
                 let record = execution.report.flatMap { index < $0.subjects.count ? $0.subjects[index] : nil }
                 let reported = record?.finishAcknowledged == true
                 let label = index == 0 ? outcome.id : "\(outcome.id) (subject \(index + 1))"
+                var fatalNote: String?
                 if let fatal = log.fatal, !reported {
-                    throw GraderFault.io("ThreadSanitizer failed in the race pass's \(label): \(fatal)")
+                    // Text on standard error is the candidate's to write: it decides nothing. Only a
+                    // subject that never said hello (none of the candidate's code had run) can be the
+                    // host's failure, and then only if the grader's own instrumented canary cannot
+                    // start either. Otherwise the subject ended instrumented, which the verdict below
+                    // judges like any other end (it reached its concurrent phase, or fell short).
+                    if record?.saidHello != true {
+                        if canary == nil { canary = try await canaryStarts() }
+                        if canary == false {
+                            throw GraderFault.io("ThreadSanitizer cannot start on this host (the grader's own instrumented "
+                                + "canary fails too); the race pass's \(label) ended: \(fatal)")
+                        }
+                    }
+                    fatalNote = "\(label) ended under ThreadSanitizer \(record?.saidHello == true ? "after" : "before") its runtime started: \(fatal.prefix(200))"
                 }
                 if case .unavailable(let reason)? = execution.standardErrors[index] {
                     throw GraderFault.io("the grader could not see where \(label)'s standard error went: \(reason)")
@@ -161,12 +205,30 @@ struct RacePass: Sendable {
                     standardErrorIntact: standardError.contains("\(StandardErrorMarker.prefix)\(nonce)"),
                     standardErrorProbe: execution.standardErrors[index],
                     standardErrorTruncated: process.standardErrorTruncated,
-                    ending: index == 0 ? ending : nil, timedOut: outcome.status == .timeout))
+                    ending: [index == 0 ? ending : nil, fatalNote].compactMap { $0 }.joined(separator: "; ").nilIfEmpty,
+                    timedOut: outcome.status == .timeout))
             }
         }
         let frames = Set(observations.flatMap { $0.log.reports.flatMap { $0.sections.flatMap(\.frames) } })
-        let symbols = frames.isEmpty ? [:] : try await symbolizer.symbolize(frames)
-        let findings = Self.findings(in: observations, symbols: symbols)
+        var symbols: [ThreadSanitizerLog.Frame: [StackSymbolizer.Symbol]] = [:]
+        var unattributed: String?
+        if !frames.isEmpty {
+            do {
+                symbols = try await symbolizer.symbolize(frames)
+            } catch GraderFault.launch(let message) {
+                throw GraderFault.launch(message)
+            } catch {
+                // The frames come from text the subject could have written (and its binary is its
+                // own): when they cannot be symbolized, no report can be cleared as the runtime's,
+                // so every race report counts. A correct submission has no report at all.
+                unattributed = "\(error)"
+            }
+        }
+        var findings = Self.findings(in: observations, symbols: symbols, attributeAll: unattributed != nil)
+        if let unattributed, !findings.isEmpty {
+            findings[0].finding.summary += " (the symbolizer failed on the reports, so none could be told apart from "
+                + "the submission's: \(unattributed.prefix(200)))"
+        }
         return Self.verdict(definition, observations: observations, findings: findings, interfaceSymbols: interfaceSymbols,
                             plainStatuses: plainStatuses, plainReachedConcurrency: plainReachedConcurrency)
     }
@@ -177,7 +239,8 @@ struct RacePass: Sendable {
         var text: String
     }
 
-    static func findings(in observations: [Observation], symbols: [ThreadSanitizerLog.Frame: [StackSymbolizer.Symbol]]) -> [DistinctReport] {
+    static func findings(in observations: [Observation], symbols: [ThreadSanitizerLog.Frame: [StackSymbolizer.Symbol]],
+                         attributeAll: Bool = false) -> [DistinctReport] {
         var order: [String] = []
         var distinct: [String: DistinctReport] = [:]
         for observation in observations {
@@ -185,7 +248,7 @@ struct RacePass: Sendable {
                 let stacks = report.accessSections.map { section in
                     section.frames.flatMap { symbols[$0] ?? [Self.unresolved($0)] }
                 }
-                let counted = report.isRace && stacks.contains { $0.contains(where: Self.isSubmission) }
+                let counted = report.isRace && (attributeAll || stacks.contains { $0.contains(where: Self.isSubmission) })
                 let key = report.kind + "|" + stacks.map { stack -> String in
                     let own = stack.filter(Self.isSubmission)
                     return (own.isEmpty ? Array(stack.prefix(4)) : own).map(\.function).joined(separator: ">")
@@ -361,4 +424,9 @@ struct RacePass: Sendable {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+extension String {
+    /// Nil for the empty string.
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }
