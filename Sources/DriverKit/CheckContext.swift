@@ -50,6 +50,31 @@ public final class CheckContext: Sendable {
         currentPhase.withLock { $0 = name }
     }
 
+    /// Runs a single-threaded rehearsal before the check's own scenario: `body` replays, exactly,
+    /// the scenario of the scored check `twin` (the same operations on the same objects, so the
+    /// subject cannot tell the two apart). A failure here is a functional bug, not the one the
+    /// check exists for: its phase is `rehearsal:<twin>` (``DriverReport/rehearsalPhasePrefix``),
+    /// which raises no red flag of the check's; but if `twin` passed in the same grading, the
+    /// submission behaved differently in two checks that look alike, and the grader raises
+    /// `inconsistent-behaviour`.
+    ///
+    /// In the race pass the rehearsal is skipped: the pass exists to watch the concurrent phase,
+    /// which a subject could otherwise keep out of its sight by failing the rehearsal.
+    public func rehearse(as twin: String, _ body: () async throws -> Void) async throws {
+        guard !DriverRun.isRacePass else {
+            note("the rehearsal (\(twin)'s scenario, one at a time) is skipped in the race pass")
+            return
+        }
+        enterPhase(DriverReport.rehearsalPhasePrefix + twin)
+        do {
+            try await body()
+        } catch let failure as CheckFailure {
+            throw CheckFailure("before the check's own scenario, its single-threaded rehearsal (the scenario of \(twin), "
+                + "repeated here) failed: \(failure.message)")
+        }
+        currentPhase.withLock { $0 = nil }
+    }
+
     public var phase: String? { currentPhase.withLock { $0 } }
 
     /// Adds one line of evidence (kept short; at most 40 lines per check).

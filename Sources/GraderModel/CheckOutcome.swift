@@ -17,6 +17,16 @@ public struct CheckOutcome: Codable, Sendable, Equatable {
     /// The phase the check was in when it ended (a crash included), where the check marks phases.
     public var phase: String?
 
+    /// A check's single-threaded rehearsal is in phase `rehearsal:<twin>`, `twin` being the scored
+    /// check whose scenario it replays (the driver's `DriverReport.rehearsalPhasePrefix`).
+    public static let rehearsalPhasePrefix = "rehearsal:"
+
+    /// The scored check whose scenario this check was rehearsing when it ended, if it was.
+    public var rehearsedTwin: String? {
+        guard let phase, phase.hasPrefix(Self.rehearsalPhasePrefix) else { return nil }
+        return String(phase.dropFirst(Self.rehearsalPhasePrefix.count))
+    }
+
     public init(id: String, title: String, visibility: CheckVisibility, status: CheckStatus, durationMs: Int,
                 message: String, evidence: [String] = [], output: String = "", cpuMs: Int? = nil,
                 peakMemoryBytes: Int64? = nil, phase: String? = nil) {

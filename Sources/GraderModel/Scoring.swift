@@ -74,16 +74,38 @@ public enum Scoring {
 
     static func raisedRedFlags(mapping: CheckMapping, outcomes: [CheckOutcome]) -> [RaisedRedFlag] {
         var flags: [RaisedRedFlag] = []
-        for outcome in outcomes {
-            guard let rule = mapping.redFlags[outcome.id], rule.raises(outcome) else { continue }
-            let message = "\(outcome.title): \(outcome.message)"
-            if let index = flags.firstIndex(where: { $0.id == rule.flag }) {
-                flags[index].checks.append(outcome.id)
+        func raise(_ flag: RedFlagID, message: String, check: String) {
+            if let index = flags.firstIndex(where: { $0.id == flag }) {
+                flags[index].checks.append(check)
             } else {
-                flags.append(RaisedRedFlag(id: rule.flag, message: message, checks: [outcome.id]))
+                flags.append(RaisedRedFlag(id: flag, message: message, checks: [check]))
+            }
+        }
+        let statuses = Dictionary(outcomes.map { ($0.id, $0.status) }, uniquingKeysWith: { first, _ in first })
+        for outcome in outcomes {
+            if let rule = mapping.redFlags[outcome.id], rule.raises(outcome) {
+                raise(rule.flag, message: "\(outcome.title): \(outcome.message)", check: outcome.id)
+            }
+            if let twin = inconsistentTwin(outcome, statuses: statuses) {
+                raise(.inconsistentBehaviour,
+                      message: "\(outcome.title): its single-threaded rehearsal, the same scenario as \(twin), "
+                        + "\(outcome.status == .fail ? "failed" : "ended as \(outcome.status.rawValue)") here but passed as "
+                        + "\(twin): the submission behaves differently in checks that look alike (\(outcome.message))",
+                      check: outcome.id)
             }
         }
         return flags
+    }
+
+    /// The scored check whose scenario `outcome`'s rehearsal replays, when the rehearsal failed
+    /// (or crashed, or hung) and that check passed: the same operations on the same objects, one
+    /// answer in one process and another in the other. A deterministic submission cannot do that;
+    /// one that recognises the rehearsal, to keep the check from its concurrent or faulted phase
+    /// and the red flags that phase can raise, does.
+    static func inconsistentTwin(_ outcome: CheckOutcome, statuses: [String: CheckStatus]) -> String? {
+        guard [.fail, .crash, .timeout].contains(outcome.status), let twin = outcome.rehearsedTwin,
+              twin != outcome.id, statuses[twin] == .pass else { return nil }
+        return twin
     }
 
     static func recommend(status: GradingStatus, criteria: [CriterionScore], redFlags: [RaisedRedFlag],

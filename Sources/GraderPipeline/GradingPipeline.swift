@@ -238,24 +238,24 @@ public struct GradingPipeline: Sendable {
         }
     }
 
-    /// The race pass over the concurrent checks, its outcome added to `checked`. Not run when no
-    /// concurrent check reached its concurrent phase (the rehearsal before it is single-threaded
-    /// and deterministic, so an instrumented run would not reach it either).
+    /// The race pass over the concurrent checks, its outcome added to `checked`. It runs whether
+    /// or not the checks reached their concurrent phase (their single-threaded rehearsals, which a
+    /// subject could fail on purpose to keep that phase out of sight, are skipped in the pass), but
+    /// for one case: every concurrent check hung (a deadlock: instrumented, it would hang again, and
+    /// the checks' timeouts already charge it).
     private func runRacePass(_ definition: RacePassDefinition, mapping: CheckMapping, files: [SubmittedFile],
                              challenge: Challenge, checks: [CheckDefinition], graderVersion: String, driver: URL,
                              workDirectory: URL, into checked: inout CheckedFiles,
                              progress: @escaping @Sendable (GradingEvent) -> Void) async throws {
         let concurrent = checks.filter(\.concurrent)
         guard !concurrent.isEmpty else { return }
-        let reached = checked.outcomes.filter { outcome in
-            concurrent.contains { $0.id == outcome.id } && RacePass.reachedConcurrency(outcome, mapping: mapping)
-        }
+        let concurrentOutcomes = checked.outcomes.filter { outcome in concurrent.contains { $0.id == outcome.id } }
+        let reached = concurrentOutcomes.filter { RacePass.reachedConcurrency($0, mapping: mapping) }
         let race: RacePass.Result
-        if !reached.isEmpty && reached.allSatisfy({ $0.status == .timeout }) {
-            // Every one hung after reaching its concurrency (a deadlock): instrumented, it would hang again.
+        if !concurrentOutcomes.isEmpty && concurrentOutcomes.allSatisfy({ $0.status == .timeout }) {
             race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks",
                                         reason: "every concurrent check hung in the checks (a deadlock?), so its concurrency could not be watched")
-        } else if !reached.isEmpty {
+        } else {
             progress(.racePass(checks: concurrent.count))
             race = try await RacePass(definition: definition, mapping: mapping, toolchain: toolchain, runner: runner,
                                       cache: cache, parallelism: parallelism, compileLimitSeconds: compileLimitSeconds,
@@ -265,8 +265,6 @@ public struct GradingPipeline: Sendable {
                      plainObject: SubmissionCompiler.objectFile(in: workDirectory),
                      workDirectory: workDirectory.appendingPathComponent("race"))
             progress(.racePassFinished(race.outcome))
-        } else {
-            race = RacePass.notAssessed(definition, checks: concurrent.map(\.id), under: "in the checks")
         }
         checked.outcomes.append(race.outcome)
         checked.diagnostics.sanitizer = race.summary

@@ -117,6 +117,11 @@ public struct DriverReport: Sendable, Equatable, WireCodable {
     /// Every subject acknowledged the end-of-check marker request.
     public var finishAcknowledged: Bool { !subjects.isEmpty && subjects.allSatisfy(\.finishAcknowledged) }
 
+    /// The phase of a check's single-threaded rehearsal is this, then the id of the scored check
+    /// whose scenario it replays (`rehearsal:reserves-free-seat`). The grader's scoring reads the
+    /// same prefix (`CheckOutcome.rehearsalPhasePrefix` in GraderModel, tested to be equal).
+    public static let rehearsalPhasePrefix = "rehearsal:"
+
     static let maximumMessageBytes = 64 * 1024
     static let maximumEvidence = 64
     /// What is sent of a message or an evidence line: they may quote the subject's answers, which

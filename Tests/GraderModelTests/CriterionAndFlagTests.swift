@@ -14,9 +14,10 @@ import Testing
         #expect(CriterionID(rawValue: "advanced.security")?.category == .advanced)
     }
 
-    @Test func fiveRedFlags() {
+    @Test func theRedFlags() {
         #expect(RedFlagID.allCases.map(\.rawValue) == [
             "no-concurrency-handling", "no-idempotency", "no-error-handling", "no-retry", "security-violation",
+            "inconsistent-behaviour",
         ])
     }
 

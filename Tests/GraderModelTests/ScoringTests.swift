@@ -66,6 +66,32 @@ import Testing
         #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).score == 50)
     }
 
+    /// Class 4 of issue 17: a storm's rehearsal replays a scored check's scenario exactly (the
+    /// phase names it). Failing it there while the check itself passed is behaviour that differs
+    /// between checks that look alike: `inconsistent-behaviour`, and reject. Failing both is a
+    /// plain bug, graded as one.
+    @Test(arguments: [CheckStatus.fail, .crash, .timeout])
+    func aRehearsalThatFailsWhereItsTwinPassedIsInconsistentBehaviour(status: CheckStatus) {
+        var mapping = Fixture.mapping
+        mapping.redFlags["storm"] = .init(flag: .noConcurrencyHandling, on: [.fail, .crash], phase: "concurrent")
+        var outcomes = Fixture.outcomes(["storm": status])
+        outcomes[2].phase = CheckOutcome.rehearsalPhasePrefix + "evicts"
+        let result = Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes)
+        #expect(result.redFlags.map(\.id) == [.inconsistentBehaviour])
+        #expect(result.redFlags.first?.checks == ["storm"])
+        #expect(result.redFlags.first?.message.contains("the same scenario as evicts") == true)
+        #expect(result.recommendation == .reject)
+        // The twin failed too: consistent, a plain bug.
+        outcomes[0].status = .fail
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.isEmpty)
+        // A twin that is not a check of the grading, or the check itself, decides nothing.
+        outcomes[0].status = .pass
+        outcomes[2].phase = CheckOutcome.rehearsalPhasePrefix + "nonexistent"
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.isEmpty)
+        outcomes[2].phase = CheckOutcome.rehearsalPhasePrefix + "storm"
+        #expect(Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: mapping, outcomes: outcomes).redFlags.isEmpty)
+    }
+
     @Test func aStatusOutsideTheRuleRaisesNoFlag() {
         let result = Scoring.score(status: .graded, rubric: Fixture.rubric, mapping: Fixture.mapping,
                                    outcomes: Fixture.outcomes(["storm": .timeout]))

@@ -95,4 +95,9 @@ import Wire
         #expect(Set(tokens).count == 100)
         #expect(tokens.allSatisfy { $0.count == 64 && $0.allSatisfy(\.isHexDigit) })
     }
+
+    /// The driver marks a rehearsal's phase with the prefix scoring reads: one string on both sides.
+    @Test func theRehearsalPhasePrefixIsOneString() {
+        #expect(DriverReport.rehearsalPhasePrefix == CheckOutcome.rehearsalPhasePrefix)
+    }
 }

@@ -25,8 +25,12 @@ enum DeterminedCandidate {
         var challenge: String
         /// The file name both are submitted as.
         var file: String
-        /// Red flags the control raises, which the attack must raise too.
+        /// Red flags the control raises.
         var flags: Set<RedFlagID>
+        /// Red flags the attack must raise: the control's, unless the case says which flag of the
+        /// trick's own replaces them (`inconsistent-behaviour`, for behaviour that differs between
+        /// checks that look alike).
+        var attackFlags: Set<RedFlagID>? = nil
         /// The control's score (its bug, graded as it deserves), as the report rounds it.
         var controlScore: Double
         /// Checks the attack must not pass (what the trick was for).
@@ -47,6 +51,16 @@ enum DeterminedCandidate {
              flags: [.noConcurrencyHandling], controlScore: 60, attackFails: ["race-free"]),
         Case(name: "forged-sanitizer-failure-seats", challenge: "reserve-seat", file: "SeatReservationService.swift",
              flags: [.noConcurrencyHandling], controlScore: 52.14, attackFails: ["last-seat-storm", "race-free"]),
+        // Class 4: the storms' single-threaded rehearsals failed on purpose, recognised by what the
+        // process is asked first, so that no check reaches its concurrent phase. A racy cache: the
+        // race pass, which skips rehearsals, still watches the threads.
+        Case(name: "sabotaged-rehearsal-cache", challenge: "lru-cache", file: "LRUCache.swift",
+             flags: [.noConcurrencyHandling], attackFlags: [.noConcurrencyHandling, .inconsistentBehaviour], controlScore: 60,
+             attackFails: ["concurrent-storm", "concurrent-lost-updates", "race-free"]),
+        // A logical race (no data race for the race pass to see): the rehearsal's twin passed.
+        Case(name: "sabotaged-rehearsal-webhook", challenge: "webhook-idempotency", file: "PaymentWebhookHandler.swift",
+             flags: [.noConcurrencyHandling], attackFlags: [.inconsistentBehaviour], controlScore: 71,
+             attackFails: ["concurrent-duplicates", "concurrent-mixed-payments"]),
     ]
 
     static let directory = Corpus.directory.appendingPathComponent("Determined")
@@ -78,7 +92,8 @@ extension HostileCorpusTests {
             #expect(abs(control.score - test.controlScore) < 0.005, "\(what), control: \(summary(control))")
             #expect(Set(control.redFlags.map(\.id)) == test.flags, "\(what), control: \(summary(control))")
             #expect(attack.score <= control.score, "\(what): the attack gained points: \(summary(attack))")
-            #expect(test.flags.isSubset(of: Set(attack.redFlags.map(\.id))), "\(what): the attack hid a red flag: \(summary(attack))")
+            #expect((test.attackFlags ?? test.flags).isSubset(of: Set(attack.redFlags.map(\.id))),
+                    "\(what): the attack hid a red flag: \(summary(attack))")
             if !test.flags.isEmpty { #expect(attack.recommendation == .reject, "\(what): \(summary(attack))") }
             for id in test.attackFails {
                 let check = attack.checks.first { $0.id == id }

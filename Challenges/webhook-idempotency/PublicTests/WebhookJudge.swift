@@ -1,6 +1,7 @@
 import Challenge
 import DriverKit
 import Synchronization
+import Wire
 
 /// The rules of the README, judged on rounds of deliveries against the database's record (the
 /// simulator's tables, which the candidate's code cannot touch). It remembers which payments have
@@ -100,7 +101,13 @@ public final class WebhookJudge: Sendable {
                         deadLetters: String? = "the database did not fail") throws {
         let violations = violations(in: round, deadLetters: deadLetters)
         guard let first = violations.first else { return }
-        if violations.contains(where: \.duplicateEffect), context.phase != "concurrent" { context.enterPhase(Self.duplicateEffectPhase) }
+        // A duplicate effect outside the concurrent phase is the idempotency flag's; in a rehearsal
+        // the phase stays the rehearsal's (a functional bug there raises the flags of the check it
+        // replays, in that check).
+        if violations.contains(where: \.duplicateEffect), context.phase != "concurrent",
+           context.phase?.hasPrefix(DriverReport.rehearsalPhasePrefix) != true {
+            context.enterPhase(Self.duplicateEffectPhase)
+        }
         explain(context, paymentId: first.paymentId, round: round)
         if violations.count > 1 { context.note("\(violations.count) rules broken in all") }
         throw CheckFailure("\(what): \(first.message)"

@@ -4,12 +4,15 @@ import Wire
 /// One cache shared by 8 OS threads in the subject, released together: the subject records each
 /// operation's answer and when it was called and returned, and the driver judges the history.
 ///
-/// Each check first rehearses its workload on one thread: a violation there is a functional bug
-/// (say, a count that is not decremented on eviction), reported as a plain failure. Only then does
-/// it enter the `concurrent` phase, whose failures are the ones that raise `no-concurrency-handling`
-/// (the mapping's red-flag rules require that phase): a violation that only appears with 8 threads is
-/// missing concurrency handling. A storm stops starting operations after a share of the budget (so
-/// the ThreadSanitizer pass, many times slower, still finishes).
+/// Each check first rehearses on one thread: `differential-model`'s run at the storm's capacity,
+/// the same requests as in that check (``LRUDifferentialChecks/rehearse(_:capacity:)``). A
+/// violation there is a functional bug (say, a count that is not decremented on eviction), reported
+/// as a plain failure; one there that `differential-model` did not see is `inconsistent-behaviour`.
+/// Everything after it is the `concurrent` phase, whose failures are the ones that raise
+/// `no-concurrency-handling` (the mapping's red-flag rules require that phase): a violation that only
+/// appears with 8 threads is missing concurrency handling. The race pass skips the rehearsal. A
+/// storm stops starting operations after a share of the budget (so the ThreadSanitizer pass, many
+/// times slower, still finishes).
 ///
 /// The driver's judgement, in order: the challenge's rules on every answer (never another key's
 /// value, `count` within the capacity; with room for every key, no update lost and `count` between
@@ -30,10 +33,9 @@ public enum LRUConcurrencyChecks {
     static let stormKeySpace = 256
     static let stormOperationsPerThread = 60_000
 
-    /// Operations per thread index in the single-threaded rehearsal of the storm.
-    static let rehearsalOperationsPerThread = 4_000
-
-    static let lostUpdateKeysPerThread = 500
+    /// Keys per thread of the lost-update rounds: all of them fit in a cache of one of
+    /// `differential-model`'s capacities (8 × 125 = 1,000), whose run is the check's rehearsal.
+    static let lostUpdateKeysPerThread = 125
     static let lostUpdateRounds = 30
 
     /// At least this share of the storm's completed gets must hit. Every alternative and every
@@ -81,27 +83,25 @@ public enum LRUConcurrencyChecks {
     static func storm(_ context: CheckContext) async throws {
         let capacity = stormCapacity
         let keySpace = stormKeySpace
+        try await LRUDifferentialChecks.rehearse(context, capacity: capacity)
+        // The storm's cache, filled and read back on one thread: still single-threaded, so a failure
+        // here is a functional bug, judged like the rehearsal's (and inconsistent if
+        // `differential-model`, the stricter check of the same cache at this capacity, passed).
+        // In the race pass it runs too (the storm needs its cache), but whatever it finds, the
+        // threads start: the pass watches what they do, and no answer of its is scored.
+        context.enterPhase(DriverReport.rehearsalPhasePrefix + "differential-model")
         let registry = PutRegistry()
         let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
         try await cache.performQuietly((0..<capacity).map { IntOperation.put($0, registry.add(key: $0, writer: -1)) })
-        let filled = try await cache.count()
-        try require(filled == capacity, "before any concurrency: after put(k, …) for k in 0..<\(capacity) at capacity "
-            + "\(capacity), count is \(filled); expected \(capacity)")
-
-        // Rehearsal: the same work, one thread index after another, on one thread.
-        let alone = "one thread doing the storm's get/put/count work alone on keys 0..<\(keySpace) of a cache of capacity \(capacity) (before any concurrency)"
-        for thread in 0..<threads {
-            let operations = stormOperations(thread: thread, count: rehearsalOperationsPerThread, registry: registry)
-            let answers = try await cache.perform(operations)
-            if let message = try ruleViolation(in: zip(operations, answers).enumerated().map { ($0.offset, $0.element.0, $0.element.1) },
-                                               thread: thread, registry: registry, capacity: capacity, what: alone) {
-                throw CheckFailure(message)
-            }
+        var initial: [Int: Int] = [:]
+        do {
+            initial = try await verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, registry: registry,
+                                                when: "after put(k, …) for k in 0..<\(capacity), before the threads started")
+        } catch let failure as CheckFailure where DriverRun.isRacePass {
+            context.note("before the threads started: \(failure.message) (the race pass starts them anyway)")
         }
-        let initial = try await verifyQuiescent(cache, keys: Array(0..<keySpace), capacity: capacity, registry: registry,
-                                                when: "after \(alone)")
-
         context.enterPhase(concurrentPhase)
+
         let what = "\(threads) threads doing get/put/count on keys 0..<\(keySpace) of one cache of capacity \(capacity)"
         let sent = (0..<threads).map { stormOperations(thread: $0, count: stormOperationsPerThread, registry: registry) }
         let report = try await cache.storm(sent, workMillis: workMillis(context), waitMillis: waitMillis(context))
@@ -135,27 +135,6 @@ public enum LRUConcurrencyChecks {
                 + "not observe any concurrency, and the subject's runtime starts its threads together, so the times it "
                 + "reported are not what happened")
         }
-    }
-
-    /// The first rule an answer broke (count outside 0...capacity, a get returning a value not put
-    /// under its key), in the words of the old in-process checks.
-    static func ruleViolation(in answered: [(index: Int, operation: IntOperation, answer: IntAnswer)], thread: Int,
-                              registry: PutRegistry, capacity: Int, what: String) throws -> String? {
-        for (index, operation, answer) in answered {
-            switch operation.kind {
-            case .count:
-                let count = try RemoteLRUCache<Int, Int>.count(of: answer)
-                if let message = countViolation(count, capacity: capacity, thread: thread, index: index, what: what) { return message }
-            case .get:
-                if let id = try RemoteLRUCache<Int, Int>.value(of: answer),
-                   let message = valueViolation(id, key: operation.key, registry: registry, thread: thread, index: index, what: what) {
-                    return message
-                }
-            case .put:
-                break
-            }
-        }
-        return nil
     }
 
     static func countViolation(_ count: Int, capacity: Int, thread: Int, index: Int, what: String) -> String? {
@@ -267,21 +246,7 @@ public enum LRUConcurrencyChecks {
     /// be there with its own value. A single-threaded rehearsal first, then fresh caches each round.
     static func lostUpdates(_ context: CheckContext) async throws {
         let capacity = threads * lostUpdateKeysPerThread
-        let alone = "one thread doing the work of all \(threads) threads alone, putting \(capacity) distinct keys into one "
-            + "cache of capacity \(capacity) (before any concurrency)"
-        let rehearsalRegistry = PutRegistry()
-        let rehearsal = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
-        for thread in 0..<threads {
-            let operations = putWork(thread: thread, registry: rehearsalRegistry)
-            let answers = try await rehearsal.perform(operations)
-            if let message = try readbackViolation(zip(operations, answers).map { ($0, $1) }, thread: thread,
-                                                   registry: rehearsalRegistry, capacity: capacity, what: alone) {
-                throw CheckFailure(message)
-            }
-        }
-        try await verifyAllPresent(rehearsal, capacity: capacity, registry: rehearsalRegistry, after: alone,
-                                   cause: "the cache lost keys it had room for")
-
+        try await LRUDifferentialChecks.rehearse(context, capacity: capacity)
         context.enterPhase(concurrentPhase)
         let workEnd = context.budgetSeconds * workShareOfBudget
         var round = 0
@@ -328,24 +293,6 @@ public enum LRUConcurrencyChecks {
         context.note("\(round) rounds of \(threads) threads × \(lostUpdateKeysPerThread) puts, no update lost, every round "
             + "linearizable key by key (\(searched) operations, \(steps) search steps) with counts in range, in "
             + "\(formatSeconds(context.elapsedSeconds))")
-    }
-
-    /// A read of a thread's own key that did not return its value, or a count above the capacity.
-    static func readbackViolation(_ answered: [(IntOperation, IntAnswer)], thread: Int, registry: PutRegistry,
-                                  capacity: Int, what: String) throws -> String? {
-        for (operation, answer) in answered {
-            switch operation.kind {
-            case .get:
-                let id = try RemoteLRUCache<Int, Int>.value(of: answer)
-                if let message = readbackViolation(id, key: operation.key, registry: registry, thread: thread, what: what) { return message }
-            case .count:
-                let count = try RemoteLRUCache<Int, Int>.count(of: answer)
-                if count > capacity || count < 0 { return "while \(what), count returned \(count); expected at most \(capacity)" }
-            case .put:
-                break
-            }
-        }
-        return nil
     }
 
     static func readbackViolation(in history: StormHistory, registry: PutRegistry, capacity: Int, what: String) throws -> String? {

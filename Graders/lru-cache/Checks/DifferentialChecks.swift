@@ -18,19 +18,53 @@ public enum LRUDifferentialChecks {
         [
             Check("differential-model") { context in
                 for capacity in capacities {
-                    let seed = context.seed(default: baseSeed) &+ UInt64(capacity)
-                    let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity)
-                    try await compare(cache, capacity: capacity, seed: seed, operations: operationsPerCapacity, context: context)
-                    context.note("capacity \(capacity), seed \(seed): \(operationsPerCapacity) operations agreed with the model")
+                    try await run(context, capacity: capacity, seed: context.seed(default: baseSeed) &+ UInt64(capacity))
                 }
             },
         ]
     }
 
+    /// One capacity's run: a fresh cache and `operationsPerCapacity` seeded operations compared
+    /// with the model. The concurrent checks rehearse with it (`seed` the check's default: the
+    /// same requests as here), so a rehearsal cannot be told from this check.
+    static func run(_ context: CheckContext, capacity: Int, seed: UInt64, judging: Judgement = .model) async throws {
+        let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity)
+        try await compare(cache, capacity: capacity, seed: seed, operations: operationsPerCapacity, judging: judging, context: context)
+        context.note("capacity \(capacity), seed \(seed): \(operationsPerCapacity) operations "
+            + (judging == .model ? "agreed with the model" : "kept the rules"))
+    }
+
+    /// What a run holds the answers to.
+    enum Judgement: Equatable {
+        /// Every answer an LRU cache's (this check).
+        case model
+        /// Only what every cache of `capacity` entries that evicts one entry when full obeys,
+        /// whatever it evicts (a concurrent check's rehearsal: the order of eviction is this check's
+        /// to grade, not the storms'): the count is the number of distinct keys put, up to the
+        /// capacity; a get returns nil or the last value put under its key; and until more distinct
+        /// keys were put than fit, none can have been evicted, so a get of a key put finds it. What
+        /// the storms ask of a cache is in these.
+        case rules
+    }
+
+    /// The rehearsal of a concurrent check whose cache has `capacity` (one of ``capacities``):
+    /// that capacity's run of `differential-model`, one thread, exactly the same requests, its
+    /// answers held to the storm's rules. A deterministic cache whose answers kept the model in
+    /// `differential-model` keeps these rules here.
+    static func rehearse(_ context: CheckContext, capacity: Int) async throws {
+        try await context.rehearse(as: "differential-model") {
+            try await run(context, capacity: capacity, seed: baseSeed &+ UInt64(capacity), judging: .rules)
+        }
+    }
+
     /// Runs `operations` seeded operations on `cache` and the model, comparing every `get` result
     /// and the count after every operation; throws at the first divergence.
     static func compare(_ cache: RemoteLRUCache<Int, Int>, capacity: Int, seed: UInt64,
-                        operations: Int, context: CheckContext) async throws {
+                        operations: Int, judging: Judgement = .model, context: CheckContext) async throws {
+        /// For `.rules`: the last value put under each key, and whether more distinct keys were
+        /// put than fit.
+        var lastValue: [Int: Int] = [:]
+        var overflowed = false
         var model = ReferenceLRUModel(capacity: capacity)
         var generator = SeededGenerator(seed: seed)
         /// An operation as the transcript shows it: what was called, what the cache and the model
@@ -67,8 +101,8 @@ public enum LRUDifferentialChecks {
             context.note("the model's keys, most to least recently used: \(order.prefix(12).map(String.init).joined(separator: ", "))"
                 + (order.count > 12 ? ", … (\(order.count) in all)" : ""))
             let tail = recent.lines.suffix(6).joined(separator: "; ")
-            return CheckFailure("differential run against a reference LRU model (capacity \(capacity), seed \(seed)): "
-                + "at operation #\(index), \(what). Last operations: \(tail)")
+            return CheckFailure((judging == .model ? "differential run against a reference LRU model" : "differential-model's run, its answers held to the storms' rules")
+                + " (capacity \(capacity), seed \(seed)): at operation #\(index), \(what). Last operations: \(tail)")
         }
 
         var index = 0
@@ -97,7 +131,16 @@ public enum LRUDifferentialChecks {
                     let expected = model.get(key)
                     let actual = try RemoteLRUCache<Int, Int>.value(of: answers[2 * offset])
                     recent.append(Step(operation: operation, actual: actual, expected: expected))
-                    if actual != expected {
+                    if judging == .rules {
+                        if let actual, actual != lastValue[key] {
+                            throw diverged(position, "get(\(key)) returned \(actual); expected nil or "
+                                + (lastValue[key].map { "\($0), the last value put under \(key)" } ?? "nil (\(key) was never put)"))
+                        }
+                        if actual == nil, let last = lastValue[key], !overflowed {
+                            throw diverged(position, "get(\(key)) returned nil; expected \(last): no more distinct keys were put "
+                                + "than the capacity holds, so nothing can have been evicted")
+                        }
+                    } else if actual != expected {
                         let why: String
                         if expected == nil, let eviction = evictions[key] {
                             why = "operation #\(eviction.index), put(\(eviction.by), …), evicted \(key) as the least recently used key"
@@ -112,6 +155,10 @@ public enum LRUDifferentialChecks {
                     }
                 case .put:
                     let value = operation.value
+                    if judging == .rules {
+                        lastValue[key] = value
+                        if lastValue.count > capacity { overflowed = true }
+                    }
                     let evicts = model.count == capacity && !model.contains(key) ? model.leastRecentlyUsed : nil
                     model.put(key, value)
                     if let evicted = evicts { evictions[evicted] = (position, key) }
@@ -121,6 +168,7 @@ public enum LRUDifferentialChecks {
                 }
                 let expectedCount = model.count
                 let count = try RemoteLRUCache<Int, Int>.count(of: answers[2 * offset + 1])
+                // The count does not depend on which entries were evicted: the model's is every cache's.
                 if count != expectedCount {
                     throw diverged(position, "count is \(count); expected \(expectedCount)")
                 }

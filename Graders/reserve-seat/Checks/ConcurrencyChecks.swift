@@ -17,13 +17,12 @@ public enum ReserveSeatConcurrencyChecks {
     public static func checks() -> [Check] {
         [
             Check("last-seat-storm") { context in
+                try await rehearseAlone(context)
+                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x31)
                 let simulator = SeatStoreSimulator(seed: seed)
-                let seats = ["Z1"] + (0..<3).map { "R\($0)" }
-                let store = simulator.addStore(seats: seats)
+                let store = simulator.addStore(seats: ["Z1"])
                 let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
-                try await rehearse(service, simulator: simulator, store: store, seat: "R0", context)
-                context.enterPhase("concurrent")
                 let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"))
                 let round = try await service.reserveAll(reservationRequests(seats: Array(repeating: "Z1", count: 1000), firstCaller: 10))
                 context.note("seed \(hex(seed)): \(round.summary)")
@@ -35,15 +34,15 @@ public enum ReserveSeatConcurrencyChecks {
                 try requireOverlap(round)
             },
             Check("many-seats-storm") { context in
+                try await rehearseAlone(context)
+                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x32)
                 for round in 0..<3 {
                     let roundSeed = seed &+ UInt64(round)
                     let simulator = SeatStoreSimulator(seed: roundSeed)
                     let seats = (0..<30).map { "S\($0)" }
-                    let store = simulator.addStore(seats: seats + ["R0"])
+                    let store = simulator.addStore(seats: seats)
                     let services = try await RemoteSeatReservationService.servers(context, count: 2, simulator: simulator, store: store)
-                    if round == 0 { try await rehearse(services[0], simulator: simulator, store: store, seat: "R0", context) }
-                    context.enterPhase("concurrent")
                     let requests = seededRequests(seed: roundSeed, seats: seats, users: 300, firstCaller: 10 + round * 1_000)
                     let result = try await reserveAcross(services, requests)
                     let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"),
@@ -81,24 +80,4 @@ public enum ReserveSeatConcurrencyChecks {
     /// Makespan over the longest one reservation can take alone: at most 1 when users are served
     /// at once (the reference); about the number of users when they are served one after another.
     static let serialisationLimit = 4.0
-}
-
-/// One user alone first: a solution that cannot reserve a free seat fails here, on a functional
-/// ground, before the concurrent phase (whose failures raise the concurrency red flag).
-func rehearse(_ service: RemoteSeatReservationService, simulator: SeatStoreSimulator, store: Int, seat: String,
-              _ context: CheckContext) async throws {
-    let answer = try await service.reserve(seat, for: "rehearsal", caller: 0)
-    try requireEqual(answer, .reserved(seatId: seat, userId: "rehearsal"),
-                     "a single user reserving the free seat \(seat), before the check's own scenario (which did not run)")
-    try require(simulator.row(store: store, seat)?.holder == "rehearsal",
-                "a single user was told they have \(seat), but the store does not record them; the check's own scenario did not run")
-}
-
-/// A user alone on a clean store of its own (no faults), before a check's faulted part: a
-/// solution that cannot reserve a free seat fails here, and raises no flag meant for fault handling.
-func rehearseAlone(_ context: CheckContext) async throws {
-    let simulator = SeatStoreSimulator(seed: 0)
-    let store = simulator.addStore(seats: ["R0"])
-    let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
-    try await rehearse(service, simulator: simulator, store: store, seat: "R0", context)
 }

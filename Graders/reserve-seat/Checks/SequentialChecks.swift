@@ -7,11 +7,7 @@ public enum ReserveSeatSequentialChecks {
     public static func checks() -> [Check] {
         [
             Check("reserves-free-seat") { context in
-                let (simulator, store, service) = try await setUp(context, seats: ["B7"], seed: 0x11)
-                let answer = try await service.reserve("B7", for: "ana", caller: 0)
-                try requireEqual(answer, .reserved(seatId: "B7", userId: "ana"), "reserveSeat(seatId: \"B7\", userId: \"ana\") on a free seat")
-                let row = simulator.row(store: store, "B7")
-                try require(row?.holder == "ana", "ana was told they have B7, but the store's holder of B7 is \(row?.holder ?? "nobody"): the store is the system of record")
+                try await reservesFreeSeat(context, seed: context.seed(default: reservesFreeSeatSeed))
             },
             Check("respects-existing-holder") { context in
                 let simulator = SeatStoreSimulator(seed: context.seed(default: 0x12))
@@ -58,10 +54,10 @@ public enum ReserveSeatSequentialChecks {
             },
             Check("store-down-gives-store-unavailable") { context in
                 try await rehearseAlone(context)
+                context.enterPhase("faulted")
                 let simulator = SeatStoreSimulator(seed: context.seed(default: 0x15), faults: FaultPlan(down: true))
                 let store = simulator.addStore(seats: ["F1", "F2", "F3"])
                 let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
-                context.enterPhase("faulted")
                 context.note("faults: \(simulator.faults.plan)")
                 // One user after another: a hang here is the retry, not contention.
                 for (caller, seat) in ["F1", "F2", "F3"].enumerated() {
@@ -78,10 +74,39 @@ public enum ReserveSeatSequentialChecks {
     }
 }
 
+/// The default seed of `reserves-free-seat`, whose scenario is every other check's rehearsal.
+let reservesFreeSeatSeed: UInt64 = 0x11
+
+/// The scenario of `reserves-free-seat`: one user reserves a free seat, and the store must record
+/// them. Every check with a single-threaded rehearsal replays it, exactly (``rehearseAlone(_:)``).
+func reservesFreeSeat(_ context: CheckContext, seed: UInt64) async throws {
+    let (simulator, store, service) = try await setUp(context, seats: ["B7"], exactSeed: seed)
+    let answer = try await service.reserve("B7", for: "ana", caller: 0)
+    try requireEqual(answer, .reserved(seatId: "B7", userId: "ana"), "reserveSeat(seatId: \"B7\", userId: \"ana\") on a free seat")
+    let row = simulator.row(store: store, "B7")
+    try require(row?.holder == "ana", "ana was told they have B7, but the store's holder of B7 is \(row?.holder ?? "nobody"): the store is the system of record")
+}
+
+/// A check's single-threaded rehearsal: the scenario of `reserves-free-seat`, replayed exactly, so
+/// the subject cannot tell it from that check (``CheckContext/rehearse(as:_:)``). A solution that
+/// cannot reserve a free seat fails here, and raises no flag meant for the check's own scenario;
+/// one that fails here but passed `reserves-free-seat` is flagged `inconsistent-behaviour`.
+func rehearseAlone(_ context: CheckContext) async throws {
+    try await context.rehearse(as: "reserves-free-seat") {
+        try await reservesFreeSeat(context, seed: reservesFreeSeatSeed)
+    }
+}
+
 /// A simulator with a store of `seats` and one service on it.
 func setUp(_ context: CheckContext, seats: [String], seed: UInt64, faults: FaultPlan = .healthy)
     async throws -> (SeatStoreSimulator, Int, RemoteSeatReservationService) {
-    let simulator = SeatStoreSimulator(seed: context.seed(default: seed), faults: faults)
+    try await setUp(context, seats: seats, exactSeed: context.seed(default: seed), faults: faults)
+}
+
+/// The same, under `exactSeed` whatever the check was started with.
+func setUp(_ context: CheckContext, seats: [String], exactSeed: UInt64, faults: FaultPlan = .healthy)
+    async throws -> (SeatStoreSimulator, Int, RemoteSeatReservationService) {
+    let simulator = SeatStoreSimulator(seed: exactSeed, faults: faults)
     let store = simulator.addStore(seats: seats)
     let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
     return (simulator, store, service)

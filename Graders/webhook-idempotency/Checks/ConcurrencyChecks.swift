@@ -9,15 +9,20 @@ public enum WebhookConcurrencyChecks {
     public static func checks() -> [Check] {
         [
             Check("concurrent-duplicates") { context in
-                try await rehearse(context)
+                // One at a time first: the scenarios of the checks of repeats with the same and with
+                // new idempotency keys, which is what these deliveries are, at once.
+                try await rehearseAlone(context)
+                try await context.rehearse(as: "redelivered-three-times") { try await redeliveredThreeTimes(context, seed: 0x42) }
+                try await context.rehearse(as: "same-payment-new-idempotency-key") {
+                    try await samePaymentNewIdempotencyKey(context, seed: 0x43)
+                }
+                context.enterPhase("concurrent")
                 // Twenty deliveries of a payment: ten retries of one event, ten with keys of their own.
                 func deliveries(of payment: String) -> [PaymentWebhook] {
                     (0..<20).map { webhook(payment, key: $0 < 10 ? "evt_\(payment)" : "evt_\(payment)_\($0)") }
                 }
-                try await rehearseOneAtATime(context, deliveries(of: "pay_p_alone"))
                 let seed = context.seed(default: 0x61)
                 let (_, handler, judge) = try await setUp(context, seed: seed)
-                context.enterPhase("concurrent")
                 for round in 0..<3 {
                     let payment = "pay_p\(round)"
                     let deliveries = deliveries(of: payment).enumerated().map { WebhookDelivery(caller: round * 100 + $0.offset, webhook: $0.element) }
@@ -32,7 +37,10 @@ public enum WebhookConcurrencyChecks {
                 }
             },
             Check("concurrent-mixed-payments") { context in
-                try await rehearse(context)
+                // One at a time first: the scenario of the check of mixed statuses out of order.
+                try await rehearseAlone(context)
+                try await context.rehearse(as: "out-of-order-deliveries") { try await outOfOrderDeliveries(context, seed: 0x45) }
+                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x62)
                 var random = SeededGenerator(seed: seed, name: "deliveries")
                 var deliveries: [PaymentWebhook] = []
@@ -43,16 +51,14 @@ public enum WebhookConcurrencyChecks {
                                    webhook(id, status, key: "\(id)-2"), webhook(id, status, key: "\(id)-3"), webhook(id, .failed, key: "\(id)-4")]
                 }
                 for index in deliveries.indices.reversed() { deliveries.swapAt(index, Int(random.next() % UInt64(index + 1))) }
-                try await rehearseOneAtATime(context, deliveries)
                 let (_, handler, judge) = try await setUp(context, seed: seed)
-                context.enterPhase("concurrent")
                 let round = try await handler.deliverAll(deliveries.enumerated().map { WebhookDelivery(caller: $0.offset, webhook: $0.element) })
                 try judge.require(round, context, what: "60 concurrent deliveries of 12 payments (success, failed and pending, in a seeded order)")
                 try requireOverlap(round)
                 context.note("seed \(hex(seed)): \(round.summary)")
             },
             Check("concurrent-duplicates-with-faults") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 let seed = context.seed(default: 0x63)
                 // At most 3 failing calls per delivery (the README's promise): 1 read, 2 writes.
                 let plan = FaultPlan(rate: 0.25, afterEffectShare: 0.5, readsPerParticipant: 1, effectsPerParticipant: 2)
@@ -85,20 +91,5 @@ func skipIfRacyWithoutFaults(_ context: CheckContext, seed: UInt64, _ deliveries
         throw CheckSkipped("without any database failure, the same \(deliveries.count) deliveries at once (seed \(hex(seed))) "
             + "already break a rule: \(first.message). That is a race or a plain bug, charged by the concurrent checks "
             + "and the checks without faults; error recovery under concurrency cannot be judged apart from it")
-    }
-}
-
-/// The deliveries of a concurrent check one at a time, on a handler and database of their own:
-/// a rule they break without any concurrency is not a concurrency bug (it fails the check, but
-/// before its concurrent phase, so it raises no concurrency red flag).
-func rehearseOneAtATime(_ context: CheckContext, _ hooks: [PaymentWebhook]) async throws {
-    let (_, handler, judge) = try await setUp(context, seed: 0x0A)
-    for (index, hook) in hooks.enumerated() {
-        let round = try await handler.deliverAll([WebhookDelivery(caller: 500_000 + index, webhook: hook)])
-        do {
-            try judge.require(round, context, what: "delivery \(index + 1) of \(hooks.count), one at a time")
-        } catch let failure as CheckFailure {
-            throw CheckFailure("the check's deliveries one at a time, before any concurrency, already break a rule: \(failure.message)")
-        }
     }
 }

@@ -9,7 +9,7 @@ public enum WebhookFailureChecks {
     public static func checks() -> [Check] {
         [
             Check("transient-failure-retried") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x51)
                 let plan = FaultPlan(firstFaults: [.beforeEffect])
@@ -20,7 +20,7 @@ public enum WebhookFailureChecks {
                 try judge.require(round, context, what: "one transient database failure", deadLetters: "only one database call failed")
             },
             Check("insert-fails-after-write") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x52)
                 let plan = FaultPlan(firstFaultsByOperation: ["insertSubscription": [.afterEffect]])
@@ -39,7 +39,7 @@ public enum WebhookFailureChecks {
                 try require(rows.count == 1, "after a redelivery of the same event pay_i has \(rows.count) subscriptions; expected exactly 1")
             },
             Check("insert-fails-after-write-answers-created") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x53)
                 let plan = FaultPlan(firstFaultsByOperation: ["insertSubscription": [.afterEffect]])
                 let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_j", key: "evt_j1"))], faults: plan)
@@ -50,7 +50,7 @@ public enum WebhookFailureChecks {
                 }
             },
             Check("backoff-between-attempts") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let maxAttempts = 8
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x54, maxAttempts: maxAttempts)
@@ -90,7 +90,7 @@ public enum WebhookFailureChecks {
                             "every delivery slept exactly the same delays (\(delaysByRetry.map { $0.first.map(DatabaseSimulator.format) ?? "-" }.joined(separator: ", "))): no jitter, so retries of many webhooks stay in lockstep")
             },
             Check("recovers-after-outage") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x55, maxAttempts: 8)
                 let plan = FaultPlan(outages: [.zero ..< .seconds(1)])
@@ -105,7 +105,7 @@ public enum WebhookFailureChecks {
                                   deadLetters: "the outage ended after 1 s and the README's backoff waits past it")
             },
             Check("dead-letter-then-redelivery") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x56, maxAttempts: 3)
                 let hook = webhook("pay_m", key: "evt_m1")
@@ -124,7 +124,7 @@ public enum WebhookFailureChecks {
                 try requireEqual(try await handler.deadLetters(), [], "deadLetters() after the replay handled the dead letter")
             },
             Check("dead-letter-then-replay") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x57, maxAttempts: 3)
                 let hooks = [webhook("pay_n1", key: "evt_n1"), webhook("pay_n2", key: "evt_n2")]
@@ -148,7 +148,7 @@ public enum WebhookFailureChecks {
                 try requireEqual(again.outcomes[0], .duplicate, "pay_n1 redelivered after its replay created the subscription")
             },
             Check("failed-attempt-leaves-no-marker") { context in
-                try await rehearse(context)
+                try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let maxAttempts = 3
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x58, maxAttempts: maxAttempts)
