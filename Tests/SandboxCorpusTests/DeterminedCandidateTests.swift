@@ -61,6 +61,12 @@ enum DeterminedCandidate {
         Case(name: "sabotaged-rehearsal-webhook", challenge: "webhook-idempotency", file: "PaymentWebhookHandler.swift",
              flags: [.noConcurrencyHandling], attackFlags: [.inconsistentBehaviour], controlScore: 71,
              attackFails: ["concurrent-duplicates", "concurrent-mixed-payments"]),
+        // Class 5: an O(n) cache slow on purpose at the small size, to flatter the scaling ratio:
+        // once it sees the large cache in its process, and at every small size.
+        Case(name: "pad-small-when-large-exists", challenge: "lru-cache", file: "LRUCache.swift",
+             flags: [], controlScore: 65, attackFails: ["o1-scaling"]),
+        Case(name: "pad-every-small-cache", challenge: "lru-cache", file: "LRUCache.swift",
+             flags: [], controlScore: 65, attackFails: ["o1-scaling"]),
     ]
 
     static let directory = Corpus.directory.appendingPathComponent("Determined")

@@ -56,12 +56,14 @@ public final class RemoteLRUCache<Key: CacheKey, Value: CacheValue>: Sendable {
         self.subject = subject
     }
 
-    /// Creates `LRUCache(capacity:)` in the subject. `values` other than the value type's own kind
-    /// store objects carrying the Int (tracked, heavy or shared); `heavyBytes` sizes heavy ones.
+    /// Creates `LRUCache(capacity:)` in the subject (`on`, else the check's first). `values` other
+    /// than the value type's own kind store objects carrying the Int (tracked, heavy or shared);
+    /// `heavyBytes` sizes heavy ones.
     public static func make(_ context: CheckContext, capacity: Int, values: LRUValueKind = Value.valueKind,
-                            heavyBytes: Int = 0) async throws -> RemoteLRUCache {
-        let cache = RemoteLRUCache(id: nextID, capacity: capacity, values: values, subject: context.subject)
-        let answer = try await context.subject.request(LRUOperationName.create,
+                            heavyBytes: Int = 0, on subject: SubjectConnection? = nil) async throws -> RemoteLRUCache {
+        let subject = subject ?? context.subject
+        let cache = RemoteLRUCache(id: nextID, capacity: capacity, values: values, subject: subject)
+        let answer = try await subject.request(LRUOperationName.create,
                                                        describing: "LRUCache(capacity: \(capacity))") { writer in
             writer.int(cache.id)
             writer.int(capacity)
