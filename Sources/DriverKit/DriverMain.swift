@@ -148,7 +148,7 @@ public enum DriverMain {
     static func timeoutMessage(_ context: CheckContext, during what: String) async -> String {
         let state: String
         switch await context.meter.isBusy() {
-        case true?: state = "the process was still using CPU (an endless loop or livelock?)"
+        case true?: state = "the process was still using CPU (an endless loop, a livelock, or work too slow to finish in time?)"
         case false?: state = "the process was blocked, using no CPU (a deadlock?)"
         case nil: state = "whether it was busy or blocked could not be measured"
         }

@@ -266,6 +266,15 @@ public struct GradingPipeline: Sendable {
                      workDirectory: workDirectory.appendingPathComponent("race"))
             progress(.racePassFinished(race.outcome))
         }
+        // A storm that crashed usually crashes again instrumented, where ThreadSanitizer shows the
+        // crashing thread's stack: the crash's evidence points at it (the plain build prints none).
+        for index in checked.outcomes.indices where checked.outcomes[index].status == .crash {
+            let id = checked.outcomes[index].id
+            if let crash = race.summary.findings.first(where: { $0.kind.hasSuffix("on unknown address") && $0.checks.contains(id) }) {
+                checked.outcomes[index].evidence.append("where it crashed, as ThreadSanitizer showed when the race pass ran this check "
+                    + "again: \(crash.summary) (the whole stack is among the sanitizer's reports)")
+            }
+        }
         checked.outcomes.append(race.outcome)
         checked.diagnostics.sanitizer = race.summary
         checked.raceMilliseconds = race.milliseconds

@@ -100,6 +100,37 @@ import Wire
         #expect(parsed.reports.isEmpty)
     }
 
+    /// A deadly signal (ThreadSanitizer handles SIGSEGV, SIGILL, …): the crashing thread's frames,
+    /// a report that is not a race (shown, never counted).
+    @Test func aCrashReportGivesTheCrashingThreadsStack() {
+        let parsed = ThreadSanitizerLog("""
+            ThreadSanitizer:DEADLYSIGNAL
+            ==32458==ERROR: ThreadSanitizer: SEGV on unknown address 0x000000000010 (pc 0x55c331e83443 bp 0x7f6c sp 0x7f6c T32461)
+            ==32458==The signal is caused by a READ memory access.
+                #0 <null> <null> (checks+0x1000) (BuildId: 98c2)
+                #1 <null> <null> (libFoundation.so+0x3795f8) (BuildId: bbe2)
+
+            ==32458==Register values:
+            rax = 0x0000000000000000  rbx = 0x0000721000002040
+             r8 = 0x0000000000000010   r9 = 0x0000100000000000
+            ThreadSanitizer can not provide additional info.
+            SUMMARY: ThreadSanitizer: SEGV (/tmp/checks+0x1000) (BuildId: 98c2)
+            ==32458==ABORTING
+            """)
+        #expect(parsed.reports.map(\.kind) == ["SEGV on unknown address"])
+        let crash = parsed.reports[0]
+        #expect(!crash.isRace)
+        #expect(crash.accessSections.map(\.description) == ["The crashing thread"])
+        #expect(crash.accessSections[0].frames == [Frame(module: "checks", offset: 0x1000), Frame(module: "libFoundation.so", offset: 0x3795f8)])
+        let findings = RacePass.findings(in: [Self.observation("concurrent-storm", log: """
+            ==1==ERROR: ThreadSanitizer: SEGV on unknown address 0x000000000010 (pc 0x1 bp 0x2 sp 0x3 T4)
+                #0 <null> <null> (checks+0x1000)
+            SUMMARY: ThreadSanitizer: SEGV
+            """)], symbols: Self.symbols)
+        #expect(findings.map(\.finding.summary) == ["SEGV on unknown address: the crashing thread in LRUCache.put(_:_:) (LRUCache.swift:52)"])
+        #expect(!findings[0].finding.counted)
+    }
+
     @Test func aFloodOfReportsIsCapped() {
         let one = "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n    #0 (checks+0x1)\nSUMMARY: x\n"
         let parsed = ThreadSanitizerLog(String(repeating: one, count: ThreadSanitizerLog.maximumReports + 50))

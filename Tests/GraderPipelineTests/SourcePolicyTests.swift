@@ -60,6 +60,71 @@ import Testing
 
     /// What a forger needs to reach the subject runtime's memory or channel is evidence for the
     /// reviewer (never a red flag: the driver does not trust the subject's bytes anyway).
+    /// Class 7 of issue 17: an import with an attribute that takes arguments was not seen.
+    @Test func importsWithAttributesAreSeen() {
+        let found = scan("""
+            @_spi(GraderWire) import Wire
+            @testable import SubjectRuntime
+            @preconcurrency import Foundation
+            @_implementationOnly   import DriverKit
+            """)
+        #expect(found.map(\.rule) == ["import", "import", "import"])
+        #expect(found.map(\.line) == [1, 2, 4])
+    }
+
+    /// Class 8 of issue 17: only what is compiled here (Linux, no `-D` flags) is scanned, so a
+    /// platform branch the compiler skips costs nothing; a condition that cannot be decided is
+    /// scanned, and nothing compiled can hide in a branch the compiler takes.
+    @Test func branchesTheCompilerSkipsHereAreNotScanned() {
+        let found = scan("""
+            #if canImport(UIKit)
+            import UIKit
+            #elseif canImport(AppKit)
+            import AppKit
+            #else
+            import Foundation
+            #endif
+            #if os(macOS)
+            let task = Process()
+            #endif
+            #if DEBUG && os(Linux)
+            system("rm -rf /")
+            #endif
+            #if !os(Linux)
+            import Darwin
+            #elseif swift(>=5.9)
+            import Network2
+            #endif
+            #if os(Linux) || canImport(UIKit)
+            import Wire
+            #endif
+            #if canImport(Glibc)
+            #else
+            let forbidden = fork()
+            #endif
+            #if compiler(>=5)
+              #if os(iOS)
+              import UIKit
+              #else
+              let spawned = fork()
+              #endif
+            #endif
+            """)
+        #expect(found.map(\.rule) == ["import", "import", "process-spawn"], "\(found)")
+        #expect(found.map(\.line) == [17, 20, 30])
+    }
+
+    @Test func conditionsAreDecidedOnlyWhenCertain() {
+        #expect(ConditionalCompilation.evaluate("canImport(UIKit)") == false)
+        #expect(ConditionalCompilation.evaluate("canImport(Foundation)") == true)
+        #expect(ConditionalCompilation.evaluate("canImport(SomethingElse)") == nil)
+        #expect(ConditionalCompilation.evaluate("os(Linux) && !canImport(AppKit)") == true)
+        #expect(ConditionalCompilation.evaluate("os(iOS) || swift(>=5)") == nil)
+        #expect(ConditionalCompilation.evaluate("os(iOS) || (DEBUG && arch(x86_64))") == false)
+        #expect(ConditionalCompilation.evaluate("(os(Linux)") == nil, "malformed: not decided")
+        #expect(ConditionalCompilation.evaluate("os(Linux) &&") == nil)
+    }
+
     @Test func rawMemoryProcPathsAndForeignDescriptorsAreFindings() {
         let forger = scan("""
             import Glibc

@@ -14,6 +14,12 @@ import Wire
 public enum LRUMemoryChecks {
     static let boundedCapacity = 256
     static let boundedPuts = 1_000_000
+    /// Keys put before `bounded-memory` may stop early: four checkpoints after the baseline's, which
+    /// a cache keeping anything per key (a dictionary entry is 50 bytes or more) outgrows the
+    /// growth limit in.
+    static let boundedMinimumKeys = 500_000
+    /// Share of the check's budget after which `bounded-memory` starts no more work it cannot finish.
+    static let boundedWorkShare = 0.7
     /// Resident memory may grow at most this much between the end of warm-up and the end of the run.
     static let maximumGrowthBytes: Int64 = 4 << 20
     /// What one heavy value holds, and what resident memory may differ from the values kept by
@@ -115,7 +121,28 @@ public enum LRUMemoryChecks {
                 var peakLive = 0
                 var puts = 0
                 var nextKey = 0
+                var stoppedEarly = false
+                let started = DriverClock.nanos()
                 while puts < boundedPuts {
+                    // The work is sized by the cache's own speed, measured by the driver: a slow cache
+                    // is judged on what it could do in the check's time (speed is o1-scaling's to
+                    // grade), never timed out for its memory.
+                    if nextKey > 0 && nextKey % checkpoint == 0 {
+                        let secondsPerKey = DriverClock.seconds(since: started) / Double(nextKey)
+                        let budget = context.budgetSeconds * boundedWorkShare
+                        if nextKey >= boundedMinimumKeys {
+                            if context.elapsedSeconds + 1.5 * secondsPerKey * Double(checkpoint) > budget {
+                                stoppedEarly = true
+                                break
+                            }
+                        } else if context.elapsedSeconds + 1.5 * secondsPerKey * Double(boundedMinimumKeys - nextKey) > budget {
+                            throw CheckSkipped("too slow to judge its memory: \(puts) puts (\(nextKey) keys) took "
+                                + "\(formatSeconds(DriverClock.seconds(since: started))), about "
+                                + "\(formatDuration(nanos: secondsPerKey * 1e9)) a key (timed by the driver), so the "
+                                + "\(boundedMinimumKeys) keys it takes to judge memory would not fit in the check's time; up to "
+                                + "then at most \(peakLive) values were alive at the checkpoints. Speed is what o1-scaling grades")
+                        }
+                    }
                     // Mostly new keys (each evicts one); every fourth step also updates and reads a
                     // recent key.
                     var batch: [IntOperation] = []
@@ -156,6 +183,11 @@ public enum LRUMemoryChecks {
                 if let cpuBefore, let cpuAfter = try? context.meter.read().cpuMicros {
                     context.note("the subject used \(formatSeconds(Double(cpuAfter &- cpuBefore) / 1e6)) of CPU for the \(puts) puts "
                         + "(read from outside; a subject that skipped the work would use next to none)")
+                }
+                if stoppedEarly {
+                    context.note("stopped after \(puts) puts (\(nextKey) keys) of \(boundedPuts), to finish within the check's time "
+                        + "at the speed measured (\(formatSeconds(DriverClock.seconds(since: started))) so far): memory is judged "
+                        + "on these")
                 }
                 context.note("\(puts) puts at capacity \(capacity): at most \(peakLive) values alive at the checkpoints (the "
                     + "subject's count); resident memory, read from outside, \(formatBytes(baseline)) after warm-up, "

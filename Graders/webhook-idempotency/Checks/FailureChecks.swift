@@ -167,8 +167,9 @@ public enum WebhookFailureChecks {
     }
 }
 
-/// The README's backoff: before retry k (k ≥ 1), between half and 1.5 times 100 ms × 2^(k−1),
-/// and never more than 5 s.
+/// The README's backoff: before retry k (k ≥ 1), between half and 1.5 times d = min(100 ms × 2^(k−1),
+/// 5 s), and never more than 5 s (AWS's equal jitter caps the delay before drawing it: from the 7th
+/// retry on, 2.5 s to 5 s).
 struct BackoffBand: CustomStringConvertible {
     let low: Duration
     let high: Duration

@@ -175,7 +175,8 @@ public enum SourcePolicy {
         for (offset, message) in descriptorFindings(code: code, nsCode: nsCode, declared: declared) {
             add("foreign-descriptor", offset, message, dangerous: false)
         }
-        for match in matches(#"(?m)^[ \t]*(?:@\w+[ \t]+)*import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
+        // Attributes may come first, with arguments: `@testable`, `@preconcurrency`, `@_spi(Name)`.
+        for match in matches(#"(?m)^[ \t]*(?:@\w+(?:[ \t]*\([^)\n]*\))?[ \t]+)*import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
             let module = nsCode.substring(with: match.range(at: 1))
             if !allowedImports.contains(module) {
                 add("import", match.range(at: 1).location,

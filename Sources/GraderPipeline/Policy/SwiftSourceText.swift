@@ -2,8 +2,9 @@ import Foundation
 
 /// A Swift source file split into what the compiler treats as code and its string literals.
 ///
-/// `code` has the file's exact length and line breaks, with comments and the text of string
-/// literals blanked out, so that a pattern found in it is code and its offset gives its line;
+/// `code` has the file's exact length and line breaks, with comments, the text of string literals
+/// and the `#if` branches certainly not compiled here (``ConditionalCompilation``) blanked out, so
+/// that a pattern found in it is compiled code and its offset gives its line;
 /// the code inside string interpolations (`"\(…)"`, `#"\#(…)"#`) stays. `strings` are the
 /// literals' texts with their first lines. Unterminated literals and comments end at the end of
 /// the file (or, for a single-line literal, of the line): the scan never fails on hostile input.
@@ -25,6 +26,7 @@ struct SwiftSourceText {
         for (offset, byte) in source.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
         lineStarts = starts
         scan(source)
+        ConditionalCompilation.blankInactiveBranches(&code)
     }
 
     /// The 1-based line of a byte offset.

@@ -45,6 +45,11 @@ struct ThreadSanitizerLog: Sendable, Equatable {
     }
 
     static let warningPrefix = "WARNING: ThreadSanitizer: "
+    /// A deadly signal's report: `==1==ERROR: ThreadSanitizer: SEGV on unknown address 0x10 (pc …)`,
+    /// then the crashing thread's frames.
+    static let errorPrefix = "ERROR: ThreadSanitizer: "
+    /// The heading of the one section of a deadly signal's report.
+    static let crashingThread = "The crashing thread:"
     static let fatalMarker = "FATAL: ThreadSanitizer"
     /// How many reports one log yields at most (ThreadSanitizer already suppresses equal stacks).
     static let maximumReports = 200
@@ -66,6 +71,15 @@ struct ThreadSanitizerLog: Sendable, Equatable {
                 var kind = String(line[start.upperBound...])
                 if let pid = kind.range(of: " (pid=") { kind = String(kind[..<pid.lowerBound]) }
                 current = Report(kind: String(kind.prefix(120)), sections: [])
+                continue
+            }
+            if let start = line.range(of: Self.errorPrefix) {
+                if let report = current { reports.append(report) }
+                current = nil
+                guard reports.count < Self.maximumReports else { continue }
+                var kind = String(line[start.upperBound...])
+                for cut in [" 0x", " (pc "] { if let range = kind.range(of: cut) { kind = String(kind[..<range.lowerBound]) } }
+                current = Report(kind: String(kind.prefix(120)), sections: [Section(heading: Self.crashingThread, frames: [])])
                 continue
             }
             if fatal == nil, let marker = line.range(of: Self.fatalMarker) {
