@@ -125,6 +125,18 @@ import Testing
         #expect(ConditionalCompilation.evaluate("os(Linux) &&") == nil)
     }
 
+    /// Class 6 of issue 17: how code tells that it is instrumented (where its heap is) is a finding.
+    @Test func turningAnAddressIntoAnIntegerIsAFinding() {
+        let found = scan("""
+            let a = UInt(bitPattern: Unmanaged.passUnretained(probe).toOpaque()) >> 40 == 0x72
+            let b = unsafeBitCast(probe, to: Int.self)
+            let c = ObjectIdentifier(probe).hashValue
+            let d = Int(bitPattern: someUInt)
+            """)
+        #expect(found.map(\.rule) == ["address-inspection", "address-inspection", "address-inspection"], "\(found)")
+        #expect(found.allSatisfy { !$0.dangerous })
+    }
+
     @Test func rawMemoryProcPathsAndForeignDescriptorsAreFindings() {
         let forger = scan("""
             import Glibc

@@ -15,7 +15,8 @@ import Testing
 /// the attack must gain nothing: no more points than the control, every red flag the honest bug
 /// gets, and a grading that says something (never an internal error or an undetermined
 /// recommendation). The control must score as its bug deserves, which is what the numbers below
-/// pin.
+/// pin. One case is a gap the threat model states (class 6: code that locks only when it finds
+/// itself instrumented): there the test holds the grader to what the reviewer is shown instead.
 ///
 /// The cases run with the hostile corpus (an extension of its suite, so one case at a time and
 /// never beside its checks of the host), and need root like it.
@@ -35,6 +36,9 @@ enum DeterminedCandidate {
         var controlScore: Double
         /// Checks the attack must not pass (what the trick was for).
         var attackFails: [String] = []
+        /// A gap the threat model states (`Sandbox/README.md`): the attack is not held to its
+        /// control; what the reviewer gets instead is these policy findings in its report.
+        var knownGapFindings: [String] = []
         var description: String { name }
     }
 
@@ -67,6 +71,10 @@ enum DeterminedCandidate {
              flags: [], controlScore: 65, attackFails: ["o1-scaling"]),
         Case(name: "pad-every-small-cache", challenge: "lru-cache", file: "LRUCache.swift",
              flags: [], controlScore: 65, attackFails: ["o1-scaling"]),
+        // Class 6: a lock taken only when the cache finds itself instrumented. Not closed (a process
+        // can always tell it runs under ThreadSanitizer); the reviewer sees how it tells.
+        Case(name: "lock-only-when-instrumented", challenge: "lru-cache", file: "LRUCache.swift",
+             flags: [.noConcurrencyHandling], controlScore: 77.5, knownGapFindings: ["address-inspection"]),
     ]
 
     static let directory = Corpus.directory.appendingPathComponent("Determined")
@@ -95,8 +103,16 @@ extension HostileCorpusTests {
                 #expect(report.status == .graded && report.recommendation != .undetermined,
                         "\(what), \(side): \(report.status) \(report.error ?? "")")
             }
+            #expect(HostState.strayProcesses().isEmpty, "\(what): processes left behind: \(HostState.strayProcesses())")
+            #expect(HostState.leftoverSandboxArtifacts().isEmpty, "\(what): left behind: \(HostState.leftoverSandboxArtifacts())")
             #expect(abs(control.score - test.controlScore) < 0.005, "\(what), control: \(summary(control))")
             #expect(Set(control.redFlags.map(\.id)) == test.flags, "\(what), control: \(summary(control))")
+            if !test.knownGapFindings.isEmpty {
+                let rules = Set(attack.diagnostics.policyFindings.map(\.rule))
+                #expect(Set(test.knownGapFindings).isSubset(of: rules), "\(what): the reviewer is not shown how it tells: \(rules.sorted())")
+                print("known gap \(test.name), run \(run): the attack scored \(attack.score) (\(attack.recommendation)), its control \(control.score)")
+                continue
+            }
             #expect(attack.score <= control.score, "\(what): the attack gained points: \(summary(attack))")
             #expect((test.attackFlags ?? test.flags).isSubset(of: Set(attack.redFlags.map(\.id))),
                     "\(what): the attack hid a red flag: \(summary(attack))")
@@ -105,8 +121,6 @@ extension HostileCorpusTests {
                 let check = attack.checks.first { $0.id == id }
                 #expect(check != nil && check?.status.passed != true, "\(what): the attack passed \(id): \(summary(attack))")
             }
-            #expect(HostState.strayProcesses().isEmpty, "\(what): processes left behind: \(HostState.strayProcesses())")
-            #expect(HostState.leftoverSandboxArtifacts().isEmpty, "\(what): left behind: \(HostState.leftoverSandboxArtifacts())")
         }
     }
 }

@@ -52,6 +52,16 @@ public enum SourcePolicy {
         Rule(id: "raw-memory", dangerous: false,
              patterns: [#"\b(?:Unsafe(?:Mutable)?(?:Raw)?(?:Buffer)?Pointer|OpaquePointer)\s*(?:<[^<>()]*>)?\s*\(\s*bitPattern\s*:"#],
              message: "makes a pointer from an integer address (reads or writes raw memory)"),
+        // How code can tell where its memory lives, and so whether it runs under ThreadSanitizer
+        // (whose allocator puts the heap elsewhere): code that behaves differently there is not
+        // seen by the race pass as it runs otherwise (Sandbox/README.md, "Racing only when not
+        // watched"). Evidence for the reviewer, who sees what the branch does.
+        Rule(id: "address-inspection", dangerous: false,
+             patterns: [#"\bunsafeBitCast\s*\([^;\n]*\bto\s*:\s*U?Int(?:64)?\s*\.\s*self"#,
+                        #"\bU?Int(?:64)?\s*\(\s*bitPattern\s*:[^\n]*(?:ObjectIdentifier|Unmanaged|toOpaque|Pointer)"#,
+                        #"\bObjectIdentifier\s*\([^)\n]*\)\s*\.\s*hashValue"#],
+             message: "turns an object's or a pointer's address into an integer: how code can tell where its memory "
+                + "lives, and so whether it runs under ThreadSanitizer"),
         Rule(id: "memory-mapping", dangerous: false,
              calls: ["mmap", "mmap64", "munmap", "mremap", "mprotect", "madvise", "posix_madvise", "process_madvise"],
              message: "maps, unmaps or changes pages of memory directly; a cache has no use for it, and it is how the "
