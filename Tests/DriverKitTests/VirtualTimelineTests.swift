@@ -1,6 +1,7 @@
-import DriverKit
+@testable import DriverKit
 import Synchronization
 import Testing
+import Wire
 
 @Suite struct VirtualTimelineTests {
     /// `callers` concurrent callers, each making `calls` calls in a row (arriving after random real
@@ -194,5 +195,47 @@ import Testing
         }
         #expect(seen.values.allSatisfy { $0 <= 3 }, "\(seen)")
         #expect(seen.values.contains(3))
+    }
+}
+
+/// Where a service call goes when a check has several simulations (issue 17, class 7): to the owner
+/// of the object (or caller) it names, never to the simulation registered last.
+@Suite struct ServiceDirectoryTests {
+    /// A simulation that answers with its name.
+    struct Named: ServiceHandler {
+        let name: String
+        func handle(_ call: ServiceCall) async throws -> [UInt8] { Array(name.utf8) }
+    }
+
+    static func call(_ id: Int, service: String = "store") -> ServiceCall {
+        var body = WireWriter()
+        body.int(id)
+        body.string("rest of the call")
+        return ServiceCall(id: 1, service: service, body: body.bytes)
+    }
+
+    @Test func aCallReachesTheSimulationThatHoldsItsObject() async throws {
+        let directory = ServiceDirectory()
+        let earlier = directory.newObject(owner: Named(name: "round 1"))
+        let later = directory.newObject(owner: Named(name: "round 2"))
+        #expect(earlier != later)
+        let router = directory.router(.object)
+        // A task left over from round 1 still reaches round 1's tables.
+        #expect(String(decoding: try await router.handle(Self.call(earlier)), as: UTF8.self) == "round 1")
+        #expect(String(decoding: try await router.handle(Self.call(later)), as: UTF8.self) == "round 2")
+        await #expect(throws: CheckFailure.self) { try await router.handle(Self.call(later + 1)) }
+        await #expect(throws: CheckFailure.self) { try await router.handle(ServiceCall(id: 2, service: "store", body: [0xFF])) }
+    }
+
+    @Test func reportsGoToTheRoundThatClaimedTheCaller() async throws {
+        let directory = ServiceDirectory()
+        directory.claim(callers: [0, 1], owner: Named(name: "rehearsal"))
+        directory.claim(callers: [1, 2], owner: Named(name: "storm"))
+        let router = directory.router(.caller)
+        #expect(String(decoding: try await router.handle(Self.call(0, service: "users")), as: UTF8.self) == "rehearsal")
+        #expect(String(decoding: try await router.handle(Self.call(1, service: "users")), as: UTF8.self) == "storm")
+        // A call from no caller of any round (an untagged task) goes to the round claimed last.
+        #expect(String(decoding: try await router.handle(Self.call(-1, service: "users")), as: UTF8.self) == "storm")
+        await #expect(throws: CheckFailure.self) { try await router.handle(Self.call(7, service: "users")) }
     }
 }
