@@ -5,8 +5,9 @@
 #      timing-sensitive checks run (GRADER_E2E_RUNS sets how often each solution is graded; 3 by default);
 #   3. the daemon on loopback (DaemonLiveTests: the README's quick start, SIGKILL mid-grading),
 #      alone, so its gradings do not load the CPU under the end-to-end ones;
-#   4. the hostile sandbox corpus, alone for the same reason (GRADER_CORPUS_RUNS, 3 by default;
-#      it needs root and is skipped, with the reason printed, without it).
+#   4. the hostile sandbox corpus, alone for the same reason (GRADER_CORPUS_RUNS, 3 by default), with
+#      the determined candidate's cases (GRADER_DETERMINED_RUNS, 1 by default); it needs root and is
+#      skipped, with the reason printed, without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --build-tests

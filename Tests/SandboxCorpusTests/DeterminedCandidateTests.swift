@@ -78,6 +78,10 @@ enum DeterminedCandidate {
     ]
 
     static let directory = Corpus.directory.appendingPathComponent("Determined")
+
+    /// How many times each case is graded (`GRADER_DETERMINED_RUNS`, default 1: each case is two
+    /// whole gradings, race pass included, and their outcomes are seeded).
+    static var runs: Int { max(1, Int(ProcessInfo.processInfo.environment["GRADER_DETERMINED_RUNS"] ?? "") ?? 1) }
 }
 
 extension HostileCorpusTests {
@@ -95,8 +99,8 @@ extension HostileCorpusTests {
                 + report.checks.filter { $0.status != .pass }.map { "\($0.id) \($0.status.rawValue): \($0.message.prefix(200))" }
                     .joined(separator: " | ")
         }
-        for run in 1...Corpus.runs {
-            let what = "\(test.name), run \(run) of \(Corpus.runs)"
+        for run in 1...DeterminedCandidate.runs {
+            let what = "\(test.name), run \(run) of \(DeterminedCandidate.runs)"
             let control = try await grade("control")
             let attack = try await grade("attack")
             for (report, side) in [(control, "control"), (attack, "attack")] {
