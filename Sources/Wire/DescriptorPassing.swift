@@ -56,7 +56,8 @@ public enum DescriptorPassing {
 
     /// Reads into `buffer` like `read(2)`, collecting the descriptors that arrive with the bytes
     /// (close-on-exec) into `received`. A control message cut short (`MSG_CTRUNC`) lost descriptors
-    /// the kernel has closed: an error.
+    /// the kernel has closed: an error (those that did arrive are in `received`, whose owner closes
+    /// them).
     static func receive(into buffer: UnsafeMutableRawBufferPointer, from socket: Int32, received: inout [Int32]) throws -> Int {
         let maximum = 4
         var control = [UInt8](repeating: 0, count: space(descriptors: maximum))

@@ -26,6 +26,11 @@ public final class FrameReader {
         self.receivesDescriptors = receivesDescriptors
     }
 
+    /// Received descriptors nobody took (sent unasked, or left when a read failed) are closed.
+    deinit {
+        for received in descriptors { close(received) }
+    }
+
     /// The oldest descriptor received and not yet taken (the caller owns it).
     public func takeDescriptor() -> Int32? {
         descriptors.isEmpty ? nil : descriptors.removeFirst()

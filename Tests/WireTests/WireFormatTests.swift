@@ -153,4 +153,27 @@ import Wire
         bad[0] = 42
         #expect(throws: WireError.self) { _ = try DriverReport(wireBytes: bad) }
     }
+
+    /// A descriptor sent along a frame and taken by nobody is closed with the reader that received
+    /// it: the only other copy of a pipe's write end gone, its read end sees the end of the stream.
+    @Test func aDescriptorNobodyTakesIsClosedWithItsReader() throws {
+        var channel: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &channel) == 0)
+        defer { close(channel[0]); close(channel[1]) }
+        var pipeEnds: [Int32] = [-1, -1]
+        #expect(pipe(&pipeEnds) == 0)
+        #expect(fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK) == 0)
+        defer { close(pipeEnds[0]) }
+        try FrameWriter(descriptor: channel[1]).send(Frame(.subjectStarted, id: 1, body: [1, 2, 3]), passing: pipeEnds[1])
+        close(pipeEnds[1])
+        var byte: UInt8 = 0
+        do {
+            let reader = FrameReader(descriptor: channel[0], receivesDescriptors: true)
+            let frame = try #require(try reader.next())
+            #expect(frame.kind == .subjectStarted && frame.body == [1, 2, 3])
+            // The received copy of the write end is open: nothing to read yet, but no end either.
+            #expect(read(pipeEnds[0], &byte, 1) == -1 && errno == EAGAIN)
+        }
+        #expect(read(pipeEnds[0], &byte, 1) == 0, "the write end received and not taken was closed")
+    }
 }
