@@ -44,6 +44,10 @@ public struct CheckModule: Sendable {
     public var adapterSource: String
     public var buildMilliseconds: Int
     public var cached: Bool
+    /// The files whose compile filled the clang module cache: the challenge's starter with every
+    /// allowed import. A compile of them that needs a module the cache lacks means the cache went
+    /// stale (a system header changed since), not that a submission asked for too much.
+    public var cacheProbe: [SubmittedFile]
 
     public var wireDirectory: URL { directory.appendingPathComponent("wire") }
     public var runtimeDirectory: URL { directory.appendingPathComponent("runtime") }
@@ -97,8 +101,9 @@ public struct CheckModuleCache: Sendable {
         let key = cacheKey(challenge: challenge, set: set, graderVersion: graderVersion)
         let directory = cacheDirectory.appendingPathComponent(key)
         let adapter = try String(contentsOf: challenge.directory.appendingPathComponent("Adapter.swift"), encoding: .utf8)
+        let probe = try Self.cacheProbe(for: challenge)
         var module = CheckModule(directory: directory, suites: suites, adapterSource: adapter,
-                                 buildMilliseconds: 0, cached: true)
+                                 buildMilliseconds: 0, cached: true, cacheProbe: probe)
         let manager = FileManager.default
         if manager.fileExists(atPath: directory.appendingPathComponent("complete").path) { return module }
 
@@ -112,7 +117,7 @@ public struct CheckModuleCache: Sendable {
         try? manager.removeItem(at: staging)
         defer { try? manager.removeItem(at: staging) }
         let staged = CheckModule(directory: staging, suites: suites, adapterSource: adapter,
-                                 buildMilliseconds: 0, cached: false)
+                                 buildMilliseconds: 0, cached: false, cacheProbe: probe)
         try await buildModules(challenge: challenge, set: set, into: staged)
         for build in [CheckBuild.plain, .threadSanitizer] {
             try await prewarmModuleCache(challenge: challenge, module: staged, build: build)
@@ -193,19 +198,38 @@ public struct CheckModuleCache: Sendable {
             """
     }
 
+    /// The challenge's starter with every allowed import (``CheckModule/cacheProbe``).
+    static func cacheProbe(for challenge: Challenge) throws -> [SubmittedFile] {
+        let starter = try Data(contentsOf: challenge.directory.appendingPathComponent("Starter.swift"))
+        let imports = Data("import Foundation\nimport Dispatch\nimport Synchronization\n".utf8)
+        return [SubmittedFile(name: "Starter.swift", content: starter), SubmittedFile(name: "Imports.swift", content: imports)]
+    }
+
+    /// Rebuilds what the clang module cache lacks for `challenge`'s module of `set` (both builds),
+    /// after a compile found it stale (``GraderFault/staleModuleCache(_:)``). Clang replaces a
+    /// module file by renaming a finished one over it, so compiles reading the cache meanwhile are
+    /// unaffected.
+    public func rewarmModuleCache(for challenge: Challenge, set: CheckSet, graderVersion: String) async throws {
+        let module = try await module(for: challenge, set: set, graderVersion: graderVersion)
+        let lock = try await FileLock.acquire(cacheDirectory.appendingPathComponent(
+            "\(cacheKey(challenge: challenge, set: set, graderVersion: graderVersion)).lock"))
+        defer { lock.release() }
+        for build in [CheckBuild.plain, .threadSanitizer] {
+            try await prewarmModuleCache(challenge: challenge, module: module, build: build)
+        }
+    }
+
     /// Compiles the challenge's starter, as a submission would be (in `build`), so that the shared
     /// clang module cache holds every module a submission's compile imports: sandboxed compiles
     /// only read it.
     private func prewarmModuleCache(challenge: Challenge, module: CheckModule, build: CheckBuild) async throws {
         let work = module.directory.appendingPathComponent("prewarm-\(build.rawValue)")
+        try? FileManager.default.removeItem(at: work)
         defer { try? FileManager.default.removeItem(at: work) }
-        let starter = try Data(contentsOf: challenge.directory.appendingPathComponent("Starter.swift"))
-        let imports = Data("import Foundation\nimport Dispatch\nimport Synchronization\n".utf8)
         let compiler = SubmissionCompiler(toolchain: toolchain, runner: runner, clangModuleCache: clangModuleCache,
                                           build: build)
-        let outcome = try await compiler.compile(
-            files: [SubmittedFile(name: "Starter.swift", content: starter), SubmittedFile(name: "Imports.swift", content: imports)],
-            module: module, entryTypeName: challenge.manifest.entryType, workDirectory: work)
+        let outcome = try await compiler.compile(files: module.cacheProbe, module: module,
+                                                 entryTypeName: challenge.manifest.entryType, workDirectory: work)
         guard case .compiled = outcome else {
             throw GraderFault.checkModuleBuildFailed(module: "\(challenge.id) starter", output: "the challenge's Starter.swift does not compile against it: \(outcome)")
         }
@@ -316,6 +340,9 @@ public enum GraderFault: Error, CustomStringConvertible {
     case checkHarness(check: String, message: String)
     case io(String)
     case launch(String)
+    /// The clang module cache lacks a module the challenge's own starter needs: it went stale
+    /// (a system header changed since it was built). What the compiler said.
+    case staleModuleCache(String)
 
     public var description: String {
         switch self {
@@ -324,6 +351,9 @@ public enum GraderFault: Error, CustomStringConvertible {
         case .checkHarness(let check, let message): "the grader could not run check \(check): \(message)"
         case .io(let message): message
         case .launch(let message): message
+        case .staleModuleCache(let output):
+            "the prebuilt clang module cache lacks a module the challenge's starter needs (a system header changed since it "
+                + "was built); it is rebuilt before the next attempt. The compiler said: \(output)"
         }
     }
 }

@@ -176,8 +176,18 @@ public struct GradingPipeline: Sendable {
     func compileAndCheck(_ files: [SubmittedFile], challenge: Challenge, set: CheckSet, graderVersion: String,
                          workDirectory: URL, replaying replay: CheckReplay? = nil,
                          progress: @escaping @Sendable (GradingEvent) -> Void) async throws -> CheckedFiles {
-        var checked = try await compileAndRun(files, challenge: challenge, set: set, graderVersion: graderVersion,
+        var checked: CheckedFiles
+        do {
+            checked = try await compileAndRun(files, challenge: challenge, set: set, graderVersion: graderVersion,
                                               workDirectory: workDirectory, replaying: replay, progress: progress)
+        } catch GraderFault.staleModuleCache {
+            // A system header changed since the clang module cache was built: rebuild what it lacks,
+            // then compile once more from scratch (a cache still stale after that is a grader fault).
+            try await cache.rewarmModuleCache(for: challenge, set: set, graderVersion: graderVersion)
+            checked = try await compileAndRun(files, challenge: challenge, set: set, graderVersion: graderVersion,
+                                              workDirectory: workDirectory.appendingPathComponent("after-rewarm"),
+                                              replaying: replay, progress: progress)
+        }
         checked.diagnostics.policyFindings = SourcePolicy.scan(files)
         // One flag per id (a report lists each red flag once), whatever raised it.
         let raised = [SandboxViolations.redFlag(for: checked.outcomes),

@@ -48,8 +48,16 @@ public struct SubmissionCompiler: Sendable {
     }
 
     /// Compiles `files` in `workDirectory` (which it fills with `src/`, `module/`, `entry/`, `subject`).
+    /// Throws ``GraderFault/staleModuleCache(_:)`` when the clang module cache lacks what the
+    /// challenge's starter needs (the grader's fault, not the submission's).
     public func compile(files: [SubmittedFile], module: CheckModule, entryTypeName: String,
                         workDirectory: URL) async throws -> Outcome {
+        try await compile(files: files, module: module, entryTypeName: entryTypeName, workDirectory: workDirectory,
+                          probingCache: false)
+    }
+
+    private func compile(files: [SubmittedFile], module: CheckModule, entryTypeName: String,
+                         workDirectory: URL, probingCache: Bool) async throws -> Outcome {
         let manager = FileManager.default
         let sources = workDirectory.appendingPathComponent("src")
         let candidateModule = workDirectory.appendingPathComponent("module")
@@ -81,8 +89,14 @@ public struct SubmissionCompiler: Sendable {
             if Self.needsUncachedModule(candidateOutput) {
                 // The sandbox grants the prebuilt module cache read-only. It holds every module the
                 // challenge's starter needs with each allowed import (the cache was built by
-                // compiling exactly that), so a module missing from it is the submission's doing:
-                // an import submissions may not use, or something else only its code pulls in.
+                // compiling exactly that), so a module missing from it is the submission's doing
+                // (an import submissions may not use, or something else only its code pulls in),
+                // unless the cache went stale: the starter, compiled here the same way, tells.
+                if probingCache {
+                    throw GraderFault.staleModuleCache(CompilerDiagnostics.sanitize(String(candidateOutput.prefix(600)), removing: hidePaths))
+                }
+                _ = try await compile(files: module.cacheProbe, module: module, entryTypeName: entryTypeName,
+                                      workDirectory: workDirectory.appendingPathComponent("cache-probe"), probingCache: true)
                 let imports = SourcePolicy.scan(files).filter { $0.rule == "import" }
                 let message = imports.isEmpty
                     ? "the code needs a system module the grader does not provide to submissions (only the standard library, "

@@ -203,6 +203,31 @@ import Testing
         #expect(try pipeline.database.report(gradingID: report.grading.id)?.status == .internalError)
     }
 
+    /// Compiles read the prebuilt clang module cache only: a module missing from it is the
+    /// submission's doing (an import it may not use), unless the cache went stale (a system header
+    /// changed since), which the starter's compile tells; then the grader rebuilds what the cache
+    /// lacks and compiles again, and nothing is charged to the candidate.
+    @Test func aStaleModuleCacheIsRebuiltAndNeverChargedToTheSubmission() async throws {
+        let data = TestProject.shared.layout.root.appendingPathComponent("data-stale-\(UUID().uuidString)")
+        let pipeline = try await TestProject.pipeline(data: data)
+        let disallowed = try await pipeline.runPublicChecks(challenge: "lru-cache",
+                                                            files: files("import CoreFoundation\n" + Sources.correct))
+        #expect(disallowed.status == .compileError)
+        #expect(disallowed.message?.contains("imports `CoreFoundation`") == true, "\(disallowed.message ?? "")")
+
+        let manager = FileManager.default
+        func moduleFiles() -> [URL] {
+            (manager.enumerator(at: pipeline.cache.clangModuleCache, includingPropertiesForKeys: nil)?.allObjects ?? [])
+                .compactMap { $0 as? URL }.filter { $0.pathExtension == "pcm" }
+        }
+        let built = moduleFiles()
+        #expect(!built.isEmpty)
+        for file in built { try manager.removeItem(at: file) }
+        let run = try await pipeline.runPublicChecks(challenge: "lru-cache", files: files(Sources.correct))
+        #expect(run.status == .graded && run.allPassed, "\(run.status): \(run.message ?? "")")
+        #expect(!moduleFiles().isEmpty, "the cache was rebuilt")
+    }
+
     @Test func theCheckModuleIsBuiltOnceAndReused() async throws {
         let pipeline = try await TestProject.pipeline()
         let challenge = try pipeline.catalog.load("lru-cache")
