@@ -16,17 +16,19 @@ public struct FaultPlan: Sendable, CustomStringConvertible {
     public var rate: Double = 0
     /// Of the failing calls with an effect, the share whose write landed before the failure.
     public var afterEffectShare: Double = 0.5
-    /// A participant is charged at most this many transient faults of calls that change nothing
-    /// (reads, and calls that cannot change anything as things stand).
+    /// A participant is charged at most this many transient faults of calls that are not its own
+    /// change ("reads": reads, calls that cannot change anything as things stand, and changes that
+    /// are not the participant's own result, such as a claim on a unique key).
     public var readsPerParticipant = Int.max
-    /// Nor more than this many of calls that change something (its own changes).
+    /// Nor more than this many of its own changes (``FaultTarget/ownChange``): the effect the
+    /// participant exists for, such as a seat's holder or a payment's subscription row.
     public var effectsPerParticipant = Int.max
     /// The faults of each participant's first calls, of either kind, in order, before the rate applies.
     public var firstFaults: [InjectedFault] = []
-    /// The faults of each participant's first reads, in order, before the rate applies.
-    public var firstReadFaults: [InjectedFault] = []
-    /// The faults of each participant's first calls with an effect (its own changes), in order,
+    /// The faults of each participant's first reads (calls that are not its own change), in order,
     /// before the rate applies.
+    public var firstReadFaults: [InjectedFault] = []
+    /// The faults of each participant's first own changes, in order, before the rate applies.
     public var firstWriteFaults: [InjectedFault] = []
     /// The faults of each participant's first calls of one operation (by name), in order, before the
     /// rate applies (say, "the first insert of each delivery fails after the row was written").
@@ -111,12 +113,19 @@ public struct FaultTarget: Sendable, Equatable {
     /// each is doing (the reservations of this seat in flight; for a change, those it is the
     /// change of). Empty: nobody's, and the call does not fail transiently.
     public var owners: Set<Int>
+    /// The call makes its owners' own change (the seat's holder they ask for, their payment's
+    /// subscription row): it spends their budget of own changes and their scripted write faults.
+    /// Any other call, whatever it changes, spends their budget of reads, so no call but the
+    /// result a participant exists for can use up the faults that result meets.
+    public var ownChange: Bool
 
-    public init(object: String, effect: String?, version: Int, owners: Set<Int>) {
+    /// `ownChange` defaults to whether the call changes anything.
+    public init(object: String, effect: String?, version: Int, owners: Set<Int>, ownChange: Bool? = nil) {
         self.object = object
         self.effect = effect
         self.version = version
         self.owners = owners
+        self.ownChange = ownChange ?? (effect != nil)
     }
 }
 
@@ -135,7 +144,8 @@ public struct FaultTarget: Sendable, Equatable {
 /// sends: a read of a seat counts against every reservation of that seat in flight (whichever made
 /// it), a change against the reservations it is the change of. A fault is drawn only while every
 /// owner has budget left, so no participant ever meets more than its budget, whoever made the calls;
-/// and a participant's budget of changes is spent only by calls that make its own change.
+/// and a participant's budget of own changes is spent only by calls that make its own change
+/// (``FaultTarget/ownChange``): whatever else the subject does spends, at most, its reads.
 public final class FaultInjector: Sendable {
     public let plan: FaultPlan
     public let seed: UInt64
@@ -170,6 +180,7 @@ public final class FaultInjector: Sendable {
         if plan.outages.contains(where: { $0.contains(at) }) { return .beforeEffect }
         guard !target.owners.isEmpty else { return .none }
         let changes = target.effect != nil
+        let own = target.ownChange
         return state.withLock { state -> InjectedFault in
             let kind = target.effect.map { "change " + $0 } ?? "read"
             let identity = "\(target.object) | \(kind) | v\(target.version)"
@@ -189,7 +200,7 @@ public final class FaultInjector: Sendable {
                 return position < script.count ? script[position] : nil
             }
             var script = scripted(plan.firstFaults) { $0.calls }
-            if let kindScript = changes ? scripted(plan.firstWriteFaults, { $0.effects }) : scripted(plan.firstReadFaults, { $0.reads }) {
+            if let kindScript = own ? scripted(plan.firstWriteFaults, { $0.effects }) : scripted(plan.firstReadFaults, { $0.reads }) {
                 script = kindScript
             }
             if let operationScript = plan.firstFaultsByOperation[operation].flatMap({ script in scripted(script) { $0.byOperation[operation, default: 0] } }) {
@@ -200,17 +211,17 @@ public final class FaultInjector: Sendable {
                 fault = changes ? script : (script == .none ? .none : .beforeEffect)
             } else if fails, owners.allSatisfy({ owner in
                 let counts = state.participants[owner, default: Counts()]
-                return changes ? counts.effectFaults < plan.effectsPerParticipant : counts.readFaults < plan.readsPerParticipant
+                return own ? counts.effectFaults < plan.effectsPerParticipant : counts.readFaults < plan.readsPerParticipant
             }) {
                 fault = changes && landed ? .afterEffect : .beforeEffect
             }
             for owner in owners {
                 var counts = state.participants[owner, default: Counts()]
                 counts.calls += 1
-                if changes { counts.effects += 1 } else { counts.reads += 1 }
+                if own { counts.effects += 1 } else { counts.reads += 1 }
                 counts.byOperation[operation, default: 0] += 1
                 if fault != .none {
-                    if changes { counts.effectFaults += 1 } else { counts.readFaults += 1 }
+                    if own { counts.effectFaults += 1 } else { counts.readFaults += 1 }
                 }
                 state.participants[owner] = counts
             }

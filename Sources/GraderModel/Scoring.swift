@@ -97,13 +97,14 @@ public enum Scoring {
         return flags
     }
 
-    /// The scored check whose scenario `outcome`'s rehearsal replays, when the rehearsal failed
-    /// (or crashed, or hung) and that check passed: the same operations on the same objects, one
-    /// answer in one process and another in the other. A deterministic submission cannot do that;
+    /// The scored check whose scenario `outcome`'s rehearsal replays, when the rehearsal failed (a
+    /// wrong answer) or crashed and that check passed: the same operations on the same objects,
+    /// answered in one process and not in the other. A deterministic submission does not do that;
     /// one that recognises the rehearsal, to keep the check from its concurrent or faulted phase
-    /// and the red flags that phase can raise, does.
+    /// and the red flags that phase can raise, does. A rehearsal that ran out of time is not
+    /// counted: it shares its check's budget, which the check it replays has to itself.
     static func inconsistentTwin(_ outcome: CheckOutcome, statuses: [String: CheckStatus]) -> String? {
-        guard [.fail, .crash, .timeout].contains(outcome.status), let twin = outcome.rehearsedTwin,
+        guard [.fail, .crash].contains(outcome.status), let twin = outcome.rehearsedTwin,
               twin != outcome.id, statuses[twin] == .pass else { return nil }
         return twin
     }

@@ -67,9 +67,12 @@ import Testing
             @testable import SubjectRuntime
             @preconcurrency import Foundation
             @_implementationOnly   import DriverKit
+            internal import Wire
+            import Foundation; import SubjectRuntime
+            @_spi(X) public import Wire
             """)
-        #expect(found.map(\.rule) == ["import", "import", "import"])
-        #expect(found.map(\.line) == [1, 2, 4])
+        #expect(found.map(\.rule) == ["import", "import", "import", "import", "import", "import"], "\(found)")
+        #expect(found.map(\.line) == [1, 2, 4, 5, 6, 7])
     }
 
     /// Class 8 of issue 17: only what is compiled here (Linux, no `-D` flags) is scanned, so a
@@ -123,6 +126,7 @@ import Testing
         #expect(ConditionalCompilation.evaluate("os(iOS) || (DEBUG && arch(x86_64))") == false)
         #expect(ConditionalCompilation.evaluate("(os(Linux)") == nil, "malformed: not decided")
         #expect(ConditionalCompilation.evaluate("os(Linux) &&") == nil)
+        #expect(ConditionalCompilation.evaluate("!canImport(Foundation, _version: 999)") == nil, "a version asked for: undecided")
     }
 
     /// Class 6 of issue 17: how code tells that it is instrumented (where its heap is) is a finding.
@@ -132,8 +136,10 @@ import Testing
             let b = unsafeBitCast(probe, to: Int.self)
             let c = ObjectIdentifier(probe).hashValue
             let d = Int(bitPattern: someUInt)
+            let p = Unmanaged.passUnretained(probe).toOpaque()
             """)
-        #expect(found.map(\.rule) == ["address-inspection", "address-inspection", "address-inspection"], "\(found)")
+        #expect(found.map(\.rule) == ["address-inspection", "address-inspection", "address-inspection", "address-inspection"],
+                "\(found)")
         #expect(found.allSatisfy { !$0.dangerous })
     }
 

@@ -14,10 +14,10 @@ import Wire
 ///
 /// What a call's fault is decided from is the store's own record (``FaultTarget``): the seat, the
 /// holder a write would set, the seat's version, and the reservations it can be charged to: for a
-/// read (or a write that can change nothing: a compare-and-set on a version the seat no longer has,
-/// a write to a seat the store lacks), every reservation of that seat in flight; for a change,
-/// the reservations in flight of that seat by the user it would make the holder. A write of a
-/// holder no reservation in flight asks for is nobody's, and never fails transiently.
+/// change that makes a reservation in flight the holder, that reservation (its own change); for
+/// anything else about the seat (a read, a write that can change nothing: a compare-and-set on a
+/// version the seat no longer has, a write to a seat the store lacks, a write of a holder no
+/// reservation in flight asks for), every reservation of that seat in flight, whose reads it spends.
 ///
 /// Stores are objects of the ``ServiceDirectory``: the calls of a store reach the simulator that
 /// holds it, however many simulators the check made.
@@ -192,10 +192,14 @@ public final class SeatStoreSimulator: ServiceHandler {
             // What the call would change as the store stands: a write to a seat it has, a
             // compare-and-set on the seat's version; anything else changes nothing.
             let changes = current != nil && (operation == .write || (operation == .compareAndSet && current!.version == expectedVersion))
+            // Whose it is: a change that makes a reservation in flight the holder is that
+            // reservation's own; anything else about the seat (a read, a write no reservation asked
+            // for) is every reservation of the seat in flight's, and spends only their reads.
             let open = state.requested.filter { state.answers[$0.key] == nil && $0.value.seat == seatId }
-            let owners = changes ? Set(open.filter { $0.value.user == holder }.keys) : Set(open.keys)
+            let mine = changes ? open.filter { $0.value.user == holder } : [:]
+            let own = !mine.isEmpty
             let fault = turn.fault(FaultTarget(object: "store \(store): seat \(seatId)", effect: changes ? "holder \(holder ?? "nil")" : nil,
-                                               version: current?.version ?? 0, owners: owners),
+                                               version: current?.version ?? 0, owners: Set((own ? mine : open).keys), ownChange: own),
                                    operation: "\(operation)")
             let kind: Event.Kind
             switch operation {

@@ -15,8 +15,9 @@ import Wire
 /// about (a payment's rows, a unique key), whether it would change anything as the tables stand (a
 /// read, an insert of a key that is there, a delete of one that is not: no), and the deliveries in
 /// flight it can be charged to: those of the payment it names, or, for a unique key, those whose
-/// payment id or idempotency key the key contains. A call about nothing any delivery in flight is
-/// doing (a key that names none of them) is nobody's, and never fails transiently.
+/// payment id or idempotency key the key contains, else all of them. A delivery's own change is
+/// its payment's subscription row; every other call spends its reads, so claims made only to use
+/// up faults never spare the inserts.
 ///
 /// Databases are objects of the ``ServiceDirectory`` (a sleeper's calls name its handler's
 /// database): every call reaches the simulator that holds its database.
@@ -253,16 +254,21 @@ public final class DatabaseSimulator: ServiceHandler {
             case .insertUnique: changes = !tables.keys.contains(text)
             case .deleteUnique: changes = tables.keys.contains(text)
             }
+            // Whose it is: the deliveries in flight of the payment it names, or, for a unique key,
+            // those whose payment or idempotency key the key contains, else every delivery in flight
+            // (a key the driver cannot place). Only a payment's subscription row is a delivery's own
+            // change; a claim on a key, whatever it changes, spends its reads.
             let open = state.running.filter { !state.ended.contains($0.key) && $0.value.paymentId != nil }
-            let owners: Set<Int>
+            var owners: Set<Int>
             if let payment {
                 owners = Set(open.filter { $0.value.paymentId == payment }.keys)
             } else {
                 owners = Set(open.filter { text.contains($0.value.paymentId!) || state.keys[$0.key].map(text.contains) == true }.keys)
+                if owners.isEmpty { owners = Set(open.keys) }
             }
             let version = state.versions[object, default: 0]
             let fault = turn.fault(FaultTarget(object: object, effect: changes ? "\(operation.name) \(payment ?? text)" : nil,
-                                               version: version, owners: owners),
+                                               version: version, owners: owners, ownChange: operation == .insertSubscription),
                                    operation: operation.name)
             if changes && fault != .beforeEffect { state.versions[object] = version + 1 }
             return fault

@@ -7,8 +7,12 @@ import Wire
 /// divergence is found after little work), each followed by a `count`; the driver runs the model
 /// alongside and compares every answer. The model and the expected answers never leave the driver.
 public enum LRUDifferentialChecks {
-    /// Capacities run in order; each gets `operationsPerCapacity` operations.
-    static let capacities = [1, 2, 7, 64, 1_000]
+    /// Capacities run in order; each gets `operationsPerCapacity` operations. The storm's capacity
+    /// comes first, so its rehearsal (a prefix of this run) is the same requests, in a fresh process,
+    /// as this check's.
+    static let capacities = [64, 1, 2, 7, 1_000]
+    /// Operations of a concurrent check's rehearsal: the first four batches of a capacity's run.
+    static let rehearsalOperations = 1_024 + 2_048 + 4_096 + 8_192
     static let operationsPerCapacity = 100_000
     static let baseSeed: UInt64 = 0x5EED_1A2B_3C4D_0001
     static let firstBatch = 1_024
@@ -27,10 +31,11 @@ public enum LRUDifferentialChecks {
     /// One capacity's run: a fresh cache and `operationsPerCapacity` seeded operations compared
     /// with the model. The concurrent checks rehearse with it (`seed` the check's default: the
     /// same requests as here), so a rehearsal cannot be told from this check.
-    static func run(_ context: CheckContext, capacity: Int, seed: UInt64, judging: Judgement = .model) async throws {
+    static func run(_ context: CheckContext, capacity: Int, seed: UInt64, operations: Int = operationsPerCapacity,
+                    judging: Judgement = .model) async throws {
         let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity)
-        try await compare(cache, capacity: capacity, seed: seed, operations: operationsPerCapacity, judging: judging, context: context)
-        context.note("capacity \(capacity), seed \(seed): \(operationsPerCapacity) operations "
+        try await compare(cache, capacity: capacity, seed: seed, operations: operations, judging: judging, context: context)
+        context.note("capacity \(capacity), seed \(seed): \(operations) operations "
             + (judging == .model ? "agreed with the model" : "kept the rules"))
     }
 
@@ -47,13 +52,14 @@ public enum LRUDifferentialChecks {
         case rules
     }
 
-    /// The rehearsal of a concurrent check whose cache has `capacity` (one of ``capacities``):
-    /// that capacity's run of `differential-model`, one thread, exactly the same requests, its
-    /// answers held to the storm's rules. A deterministic cache whose answers kept the model in
-    /// `differential-model` keeps these rules here.
+    /// The rehearsal of a concurrent check whose cache has `capacity` (one of ``capacities``): the
+    /// first ``rehearsalOperations`` of that capacity's run of `differential-model`, one thread,
+    /// the same requests, its answers held to the storm's rules. A deterministic cache whose answers
+    /// kept the model in `differential-model` keeps these rules here.
     static func rehearse(_ context: CheckContext, capacity: Int) async throws {
         try await context.rehearse(as: "differential-model") {
-            try await run(context, capacity: capacity, seed: baseSeed &+ UInt64(capacity), judging: .rules)
+            try await run(context, capacity: capacity, seed: baseSeed &+ UInt64(capacity), operations: rehearsalOperations,
+                          judging: .rules)
         }
     }
 

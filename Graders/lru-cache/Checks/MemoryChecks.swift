@@ -140,7 +140,8 @@ public enum LRUMemoryChecks {
                                 + "\(formatSeconds(DriverClock.seconds(since: started))), about "
                                 + "\(formatDuration(nanos: secondsPerKey * 1e9)) a key (timed by the driver), so the "
                                 + "\(boundedMinimumKeys) keys it takes to judge memory would not fit in the check's time; up to "
-                                + "then at most \(peakLive) values were alive at the checkpoints. Speed is what o1-scaling grades")
+                                + "then at most \(peakLive) values were alive at the checkpoints, and memory had not outgrown "
+                                + "its limit. Speed is what o1-scaling grades")
                         }
                     }
                     // Mostly new keys (each evicts one); every fourth step also updates and reads a
@@ -175,7 +176,15 @@ public enum LRUMemoryChecks {
                             + "count is \(count); expected \(capacity)")
                         try require(live <= capacity, "after \(puts) puts at capacity \(capacity), \(live) values are still "
                             + "alive; expected at most \(capacity) (dropped values are not released)")
-                        if nextKey == checkpoint { baseline = try residentBytes(context) }
+                        if nextKey == checkpoint {
+                            baseline = try residentBytes(context)
+                        } else {
+                            // A leak shows as soon as it outgrows the limit, however far the run gets.
+                            let growth = try residentBytes(context) - baseline
+                            try require(growth <= maximumGrowthBytes, "over \(puts) puts at capacity \(capacity), resident memory "
+                                + "grew by \(formatBytes(growth)) after warm-up; expected at most \(formatBytes(maximumGrowthBytes)): "
+                                + "the cache keeps something for every key it ever saw")
+                        }
                     }
                 }
                 let ending = try residentBytes(context)

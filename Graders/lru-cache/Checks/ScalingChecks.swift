@@ -8,11 +8,12 @@ import Wire
 /// - The small and the large cache live in two subject processes (``CheckContext/startSubject()``):
 ///   what one process knows of the other cache (that a large one exists, say, so the small one
 ///   should waste time to hide the ratio) it cannot know.
-/// - The capacities are drawn afresh for each run (the small one between 750 and 1,500; noted in
-///   the evidence), so no fixed size tells the subject which check is running.
+/// - The capacities are drawn afresh for each run (the small one between 750 and 1,500) from a seed
+///   the evidence names (`--seed` replays it), so no fixed size tells the subject which check is
+///   running.
 /// - Besides the ratio, the large cache's time per operation is compared with an absolute figure
 ///   measured in the same run on the same machine: the driver's own O(1) model
-///   (``ReferenceLRUModel``) doing the same operations, timed in the same rounds. A cache slow on
+///   (``ReferenceLRUModel``) doing the same operations, timed right after each batch. A cache slow on
 ///   purpose at the small size can flatter the ratio, not its speed at the large one.
 ///
 /// Both caches run the same kind of seeded workload (half `get`, half `put`, keys uniform over
@@ -65,10 +66,12 @@ public enum LRUScalingChecks {
     public static func checks() -> [Check] {
         [
             Check("o1-scaling") { context in
-                var draw = SystemRandomNumberGenerator()
-                let smallCapacity = Int.random(in: smallCapacities, using: &draw)
+                // Drawn for each run from a fresh seed, or from the one given to replay it.
+                let seed = context.seed ?? UInt64.random(in: 1...UInt64.max)
+                var draw = SeededGenerator(seed: seed, name: "capacities")
+                let smallCapacity = smallCapacities.lowerBound + Int(draw.next() % UInt64(smallCapacities.count))
                 let largeCapacity = scale * smallCapacity
-                context.note("capacities drawn for this run: \(smallCapacity) and \(largeCapacity), each in a process of its own")
+                context.note("capacities drawn with seed \(hex(seed)): \(smallCapacity) and \(largeCapacity), each in a process of its own")
                 let small = try await prepare(context, capacity: smallCapacity, seed: 0xA11CE, on: context.subject)
                 let large = try await prepare(context, capacity: largeCapacity, seed: 0xB0B, on: try await context.startSubject())
 

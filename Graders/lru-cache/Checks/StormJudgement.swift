@@ -131,10 +131,9 @@ struct KeyRegister: SequentialSpecification {
 
 extension LRUConcurrencyChecks {
     /// Runs the per-key linearizability search over a storm's history; throws a failure naming
-    /// the key and the operations that no order could place, or that the search could not settle
-    /// within its bound of steps (a bound no correct cache's history comes near: the history is
-    /// the subject's answers, so a history too hard to search is its own), or `NotAssessed` when
-    /// the driver's own CPU time ran out first (the host, not the history).
+    /// the key and the operations that no order could place, or saying that the search could not
+    /// settle it within its bound (a bound no correct cache's history comes near: the history is
+    /// the subject's answers, so a history too hard to search is its own).
     static func requireLinearizable(_ history: StormHistory, initial: [Int: Int], evictable: Bool, registry: PutRegistry,
                                     what: String, context: CheckContext) throws {
         let started = DriverClock.nanos()
@@ -151,8 +150,6 @@ extension LRUConcurrencyChecks {
         case .undecided(let why):
             throw CheckFailure("while \(what), the history of answers could not be searched for linearizability within "
                 + "the search's bound: \(why). The history is the cache's answers: not linearizable within the bound")
-        case .unknown(let why):
-            throw NotAssessed(why)
         case .violation(let label, let count, let longest, let stuck):
             let partition = partitions.first { $0.label == label }!
             let shown = stuck.prefix(4).map { describe(partition.history[$0], registry: registry) }

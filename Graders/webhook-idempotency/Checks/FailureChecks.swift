@@ -12,11 +12,13 @@ public enum WebhookFailureChecks {
                 try await rehearseAlone(context)
                 context.enterPhase("faulted")
                 let (simulator, handler, judge) = try await setUp(context, seed: 0x51)
-                let plan = FaultPlan(firstFaults: [.beforeEffect])
+                // The delivery's first insert of its subscription fails once (its own change: no
+                // other call can take that fault instead of it).
+                let plan = FaultPlan(firstWriteFaults: [.beforeEffect])
                 let round = try await handler.deliverAll([WebhookDelivery(caller: 0, webhook: webhook("pay_h", key: "evt_h1"))], faults: plan)
                 if !round.outcomes[0].isCreated { judge.explain(context, paymentId: "pay_h", round: round) }
                 try require(round.outcomes[0].isCreated,
-                            "a success webhook whose first database call failed once (a transient failure; maxAttempts 5) answered \(round.outcomes[0]) after \(simulator.databaseCalls(of: 0)) database call(s); expected .created after a retry")
+                            "a success webhook whose first insertSubscription failed once before writing (a transient failure; maxAttempts 5) answered \(round.outcomes[0]) after \(simulator.databaseCalls(of: 0)) database call(s); expected .created after a retry")
                 try judge.require(round, context, what: "one transient database failure", deadLetters: "only one database call failed")
             },
             Check("insert-fails-after-write") { context in

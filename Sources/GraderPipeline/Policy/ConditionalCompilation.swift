@@ -173,7 +173,9 @@ enum ConditionalCompilation {
     static func value(of function: String, _ argument: String) -> Bool? {
         switch function {
         case "canImport":
-            let module = argument.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? argument
+            // `canImport(M, _version: …)` asks for a version this does not know: undecided.
+            guard !argument.contains(",") else { return nil }
+            let module = argument.trimmingCharacters(in: .whitespaces)
             if appleOnlyModules.contains(module) { return false }
             if presentModules.contains(module) { return true }
             return nil

@@ -59,7 +59,8 @@ public enum SourcePolicy {
         Rule(id: "address-inspection", dangerous: false,
              patterns: [#"\bunsafeBitCast\s*\([^;\n]*\bto\s*:\s*U?Int(?:64)?\s*\.\s*self"#,
                         #"\bU?Int(?:64)?\s*\(\s*bitPattern\s*:[^\n]*(?:ObjectIdentifier|Unmanaged|toOpaque|Pointer)"#,
-                        #"\bObjectIdentifier\s*\([^)\n]*\)\s*\.\s*hashValue"#],
+                        #"\bObjectIdentifier\s*\([^)\n]*\)\s*\.\s*hashValue"#,
+                        #"\.\s*toOpaque\s*\(\s*\)"#],
              message: "turns an object's or a pointer's address into an integer: how code can tell where its memory "
                 + "lives, and so whether it runs under ThreadSanitizer"),
         Rule(id: "memory-mapping", dangerous: false,
@@ -176,8 +177,12 @@ public enum SourcePolicy {
                     add(rule.id, match.range.location, "`\(call)(…)` \(rule.message)", dangerous: rule.dangerous)
                 }
             }
+            // A rule's patterns overlap (`UInt(bitPattern: x.toOpaque())`): one finding per line.
+            var linesFound: Set<Int> = []
             for pattern in rule.patterns {
                 for match in matches(pattern, in: code) {
+                    let line = text.line(of: nsCode.substring(to: match.range.location).utf8.count)
+                    guard linesFound.insert(line).inserted else { continue }
                     add(rule.id, match.range.location, "`\(nsCode.substring(with: match.range))` \(rule.message)", dangerous: rule.dangerous)
                 }
             }
@@ -185,8 +190,9 @@ public enum SourcePolicy {
         for (offset, message) in descriptorFindings(code: code, nsCode: nsCode, declared: declared) {
             add("foreign-descriptor", offset, message, dangerous: false)
         }
-        // Attributes may come first, with arguments: `@testable`, `@preconcurrency`, `@_spi(Name)`.
-        for match in matches(#"(?m)^[ \t]*(?:@\w+(?:[ \t]*\([^)\n]*\))?[ \t]+)*import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
+        // At the start of a line or after a `;`; attributes may come first, with arguments
+        // (`@testable`, `@preconcurrency`, `@_spi(Name)`), and an access level (`internal import`).
+        for match in matches(#"(?m)(?:^|;)[ \t]*(?:@\w+(?:[ \t]*\([^)\n]*\))?[ \t]+)*(?:(?:public|package|internal|fileprivate|private|open)[ \t]+)?import[ \t]+(?:(?:typealias|struct|class|enum|protocol|let|var|func)[ \t]+)?([A-Za-z_][\w]*)"#, in: code) {
             let module = nsCode.substring(with: match.range(at: 1))
             if !allowedImports.contains(module) {
                 add("import", match.range(at: 1).location,
