@@ -252,7 +252,8 @@ public struct GradingPipeline: Sendable {
     /// or not the checks reached their concurrent phase (their single-threaded rehearsals, which a
     /// subject could fail on purpose to keep that phase out of sight, are skipped in the pass), but
     /// for one case: every concurrent check hung (a deadlock: instrumented, it would hang again, and
-    /// the checks' timeouts already charge it).
+    /// the checks' timeouts already charge it). Which checks reached their threads here decides
+    /// whether a clean pass is credited (``RacePass/verdict(_:observations:findings:interfaceSymbols:plainStatuses:plainReachedConcurrency:)``).
     private func runRacePass(_ definition: RacePassDefinition, mapping: CheckMapping, files: [SubmittedFile],
                              challenge: Challenge, checks: [CheckDefinition], graderVersion: String, driver: URL,
                              workDirectory: URL, into checked: inout CheckedFiles,

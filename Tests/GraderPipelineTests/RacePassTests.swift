@@ -58,6 +58,8 @@ import Wire
     ]
 
     static let definition = RacePassDefinition(id: "race-free", title: "no data race")
+    /// Both re-run checks reached their threads in the scored checks.
+    static let reachedInTheChecks: Set<String> = ["concurrent-storm", "concurrent-lost-updates"]
 
     static func observation(_ check: String, log text: String = log, reached: Bool = true, reported: Bool = true,
                             intact: Bool = true, probe: StandardErrorProbe? = nil, truncated: Bool = false,
@@ -184,7 +186,8 @@ import Wire
     @Test func aCleanRunPassesAndSaysWhatDidNotFinish() {
         let observations = [Self.observation("concurrent-storm", log: "just output\n", ending: "timed out under ThreadSanitizer"),
                             Self.observation("concurrent-lost-updates", log: "")]
-        let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
+        let result = RacePass.verdict(Self.definition, observations: observations, findings: [],
+                                      plainReachedConcurrency: Self.reachedInTheChecks)
         #expect(result.outcome.status == .pass)
         #expect(result.outcome.message.contains("no data race"))
         #expect(result.outcome.message.contains("concurrent-storm timed out under ThreadSanitizer"))
@@ -200,7 +203,8 @@ import Wire
             """
         let observations = [Self.observation("concurrent-storm", log: harnessOnly)]
         let result = RacePass.verdict(Self.definition, observations: observations,
-                                      findings: RacePass.findings(in: observations, symbols: Self.symbols))
+                                      findings: RacePass.findings(in: observations, symbols: Self.symbols),
+                                      plainReachedConcurrency: Self.reachedInTheChecks)
         #expect(result.outcome.status == .pass)
         #expect(result.summary.findings.count == 1 && !result.summary.findings[0].counted)
         #expect(result.summary.notes.contains { $0.contains("shown but not counted") })
@@ -215,7 +219,8 @@ import Wire
         // A check that crashed before its concurrent phase is not judged on its standard error.
         let early = [Self.observation("concurrent-storm", log: "", reached: false, reported: false, intact: false, ending: "crash"),
                      Self.observation("concurrent-lost-updates", log: "")]
-        #expect(RacePass.verdict(Self.definition, observations: early, findings: []).outcome.status == .pass)
+        #expect(RacePass.verdict(Self.definition, observations: early, findings: [],
+                                 plainReachedConcurrency: ["concurrent-lost-updates"]).outcome.status == .pass)
     }
 
     /// A subject that forwards its end marker through a pipe of its own (filtering out the
@@ -227,10 +232,11 @@ import Wire
         #expect(result.outcome.message.contains("standard error was closed or redirected while concurrent-storm"))
         // Gone before the probe: not confirmed, so not cleared.
         let gone = [Self.observation("concurrent-storm", log: "", probe: .unknown)]
-        #expect(RacePass.verdict(Self.definition, observations: gone, findings: []).outcome.message
-            .contains("before the grader could confirm"))
+        #expect(RacePass.verdict(Self.definition, observations: gone, findings: [], plainReachedConcurrency: Self.reachedInTheChecks)
+            .outcome.message.contains("before the grader could confirm"))
         let connected = [Self.observation("concurrent-storm", log: "", probe: .connected)]
-        #expect(RacePass.verdict(Self.definition, observations: connected, findings: []).outcome.status == .pass)
+        #expect(RacePass.verdict(Self.definition, observations: connected, findings: [],
+                                 plainReachedConcurrency: Self.reachedInTheChecks).outcome.status == .pass)
     }
 
     /// A redirection seen once decides, whatever later probes see; a periodic probe taken after
@@ -286,9 +292,15 @@ import Wire
     /// marker, could have silenced standard error and then left: races cannot be ruled out.
     @Test func endingAfterTheConcurrentPhaseWithoutTheMarkerFailsThePass() {
         let crashed = [Self.observation("concurrent-storm", log: "", reported: false, intact: false, ending: "crash")]
-        let result = RacePass.verdict(Self.definition, observations: crashed, findings: [])
+        let result = RacePass.verdict(Self.definition, observations: crashed, findings: [],
+                                      plainReachedConcurrency: Self.reachedInTheChecks)
         #expect(result.outcome.status == .fail)
         #expect(result.outcome.message.contains("before the grader could confirm that its standard error"))
+        // A check that never reached its threads in the checks failed there already; here its
+        // phase may rest on forged answers. Its end is noted, and nothing is credited.
+        let neverThere = RacePass.verdict(Self.definition, observations: crashed, findings: [])
+        #expect(neverThere.outcome.status == .skipped)
+        #expect(neverThere.summary.notes.contains("concurrent-storm crash"))
     }
 
     @Test func anOverflowingStandardErrorFailsThePass() {
@@ -304,6 +316,43 @@ import Wire
         let result = RacePass.verdict(Self.definition, observations: observations, findings: [])
         #expect(result.outcome.status == .skipped)
         #expect(result.outcome.message.hasPrefix("not assessed"))
+    }
+
+    /// The pass watches the threads even when the checks never reached them (a rehearsal failed
+    /// on purpose must not hide a race), but seeing no race there earns nothing.
+    @Test func noRaceIsCreditedOnlyWhenTheChecksReachedTheirThreads() {
+        let clean = [Self.observation("concurrent-storm", log: ""), Self.observation("concurrent-lost-updates", log: "")]
+        let unseen = RacePass.verdict(Self.definition, observations: clean, findings: [])
+        #expect(unseen.outcome.status == .skipped)
+        #expect(unseen.outcome.message.contains("no concurrent check reached its concurrent phase in the checks"))
+        #expect(unseen.summary.ran, "what the sanitizer printed is still shown")
+        let seen = RacePass.verdict(Self.definition, observations: clean, findings: [], plainReachedConcurrency: ["concurrent-storm"])
+        #expect(seen.outcome.status == .pass)
+        // Only a check that got to its threads here too counts.
+        let stoppedHere = [Self.observation("concurrent-storm", log: "", reached: false, reported: false, ending: "crash"),
+                           Self.observation("concurrent-lost-updates", log: "")]
+        #expect(RacePass.verdict(Self.definition, observations: stoppedHere, findings: [],
+                                 plainReachedConcurrency: ["concurrent-lost-updates"]).outcome.status == .pass)
+        // A race is a race, wherever the checks stopped.
+        let racy = [Self.observation("concurrent-storm")]
+        #expect(RacePass.verdict(Self.definition, observations: racy, findings: RacePass.findings(in: racy, symbols: Self.symbols))
+            .outcome.status == .fail)
+    }
+
+    /// A hang only when instrumented is suspect (not passed); a hang where the check crashed in
+    /// the checks too is that crash, charged there, and nothing to judge here.
+    @Test func aHangIsSuspectOnlyWhereTheCheckRanToItsVerdictInTheChecks() {
+        var hung = Self.observation("concurrent-storm", log: "", ending: "timed out under ThreadSanitizer")
+        hung.timedOut = true
+        let suspect = RacePass.verdict(Self.definition, observations: [hung], findings: [],
+                                       plainStatuses: ["concurrent-storm": .pass], plainReachedConcurrency: Self.reachedInTheChecks)
+        #expect(suspect.outcome.status == .timeout)
+        #expect(suspect.outcome.message.contains("concurrent-storm hung only under ThreadSanitizer"))
+        for status in [CheckStatus.crash, .timeout, .sandboxViolation] {
+            let result = RacePass.verdict(Self.definition, observations: [hung], findings: [],
+                                          plainStatuses: ["concurrent-storm": status], plainReachedConcurrency: Self.reachedInTheChecks)
+            #expect(result.outcome.status == .skipped, "in the checks: \(status)")
+        }
     }
 
     @Test func reachingConcurrencyFollowsTheRedFlagRulesPhase() {

@@ -18,11 +18,12 @@ public enum ReserveSeatConcurrencyChecks {
         [
             Check("last-seat-storm") { context in
                 try await rehearseAlone(context)
-                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x31)
                 let simulator = SeatStoreSimulator(seed: seed)
                 let store = simulator.addStore(seats: ["Z1"])
+                context.enterPhase("setup")
                 let service = try await RemoteSeatReservationService.make(context, simulator: simulator, store: store)
+                context.enterPhase("concurrent")
                 let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"))
                 let round = try await service.reserveAll(reservationRequests(seats: Array(repeating: "Z1", count: 1000), firstCaller: 10))
                 context.note("seed \(hex(seed)): \(round.summary)")
@@ -35,14 +36,15 @@ public enum ReserveSeatConcurrencyChecks {
             },
             Check("many-seats-storm") { context in
                 try await rehearseAlone(context)
-                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x32)
                 for round in 0..<3 {
                     let roundSeed = seed &+ UInt64(round)
                     let simulator = SeatStoreSimulator(seed: roundSeed)
                     let seats = (0..<30).map { "S\($0)" }
                     let store = simulator.addStore(seats: seats)
+                    context.enterPhase("setup")
                     let services = try await RemoteSeatReservationService.servers(context, count: 2, simulator: simulator, store: store)
+                    context.enterPhase("concurrent")
                     let requests = seededRequests(seed: roundSeed, seats: seats, users: 300, firstCaller: 10 + round * 1_000)
                     let result = try await reserveAcross(services, requests)
                     let judge = ReservationJudge(simulator: simulator, store: store, unavailability: .notAllowed(because: "no store call timed out"),

@@ -16,13 +16,14 @@ public enum WebhookConcurrencyChecks {
                 try await context.rehearse(as: "same-payment-new-idempotency-key") {
                     try await samePaymentNewIdempotencyKey(context, seed: 0x43)
                 }
-                context.enterPhase("concurrent")
                 // Twenty deliveries of a payment: ten retries of one event, ten with keys of their own.
                 func deliveries(of payment: String) -> [PaymentWebhook] {
                     (0..<20).map { webhook(payment, key: $0 < 10 ? "evt_\(payment)" : "evt_\(payment)_\($0)") }
                 }
                 let seed = context.seed(default: 0x61)
+                context.enterPhase("setup")
                 let (_, handler, judge) = try await setUp(context, seed: seed)
+                context.enterPhase("concurrent")
                 for round in 0..<3 {
                     let payment = "pay_p\(round)"
                     let deliveries = deliveries(of: payment).enumerated().map { WebhookDelivery(caller: round * 100 + $0.offset, webhook: $0.element) }
@@ -40,7 +41,6 @@ public enum WebhookConcurrencyChecks {
                 // One at a time first: the scenario of the check of mixed statuses out of order.
                 try await rehearseAlone(context)
                 try await context.rehearse(as: "out-of-order-deliveries") { try await outOfOrderDeliveries(context, seed: 0x45) }
-                context.enterPhase("concurrent")
                 let seed = context.seed(default: 0x62)
                 var random = SeededGenerator(seed: seed, name: "deliveries")
                 var deliveries: [PaymentWebhook] = []
@@ -51,7 +51,9 @@ public enum WebhookConcurrencyChecks {
                                    webhook(id, status, key: "\(id)-2"), webhook(id, status, key: "\(id)-3"), webhook(id, .failed, key: "\(id)-4")]
                 }
                 for index in deliveries.indices.reversed() { deliveries.swapAt(index, Int(random.next() % UInt64(index + 1))) }
+                context.enterPhase("setup")
                 let (_, handler, judge) = try await setUp(context, seed: seed)
+                context.enterPhase("concurrent")
                 let round = try await handler.deliverAll(deliveries.enumerated().map { WebhookDelivery(caller: $0.offset, webhook: $0.element) })
                 try judge.require(round, context, what: "60 concurrent deliveries of 12 payments (success, failed and pending, in a seeded order)")
                 try requireOverlap(round)

@@ -272,6 +272,13 @@ struct RacePass: Sendable {
         return order.compactMap { distinct[$0] }
     }
 
+    /// The pass's verdict, first rule that applies: a race in the submission's code, the
+    /// sanitizer's interface named, standard error tampered with or overflowed, unconfirmed (in a
+    /// check that reached its threads in the checks), or a check that reached its threads in the
+    /// checks but not here: `fail`. Nothing reached the
+    /// threads here: `skipped`. Every check that did hung: `timeout` where it ran to its verdict in
+    /// the checks, else `skipped`. None of the checks that reached their threads here had reached
+    /// them in the checks: `skipped` (no credit for silence). Otherwise `pass`.
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
                         interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:],
                         plainReachedConcurrency: Set<String> = []) -> Result {
@@ -296,8 +303,13 @@ struct RacePass: Sendable {
             if case .redirected = observation.standardErrorProbe { return true }
             return !observation.standardErrorIntact
         }.map(\.label)
+        // An end before the confirmation counts where the check had reached its threads in the
+        // checks too. Where it had not, the check already failed before them there (its points are
+        // lost), and the driver's phase here may rest on answers the subject forged: the end is
+        // noted, and the pass, seeing no race, credits nothing (below).
         let unconfirmed = observations.filter {
-            $0.reachedConcurrency && (!$0.reported || $0.standardErrorProbe == .unknown)
+            $0.reachedConcurrency && plainReachedConcurrency.contains($0.check)
+                && (!$0.reported || $0.standardErrorProbe == .unknown)
         }.map(\.label)
         let overflowed = observations.filter(\.standardErrorTruncated).map(\.label)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
@@ -340,13 +352,15 @@ struct RacePass: Sendable {
             // A hang stops the concurrency the pass exists to watch: no report is no evidence of no
             // race. A check that hangs in the checks too (a deadlock) is not assessed here; one
             // that hangs only when instrumented is suspect.
-            let onlyHere = observations.filter { $0.subject == 0 && $0.timedOut && plainStatuses[$0.check] != .timeout }.map(\.check)
+            let onlyHere = observations.filter {
+                $0.subject == 0 && $0.reachedConcurrency && $0.timedOut && Self.ranToTheEnd(plainStatuses[$0.check])
+            }.map(\.check)
             guard onlyHere.isEmpty else {
                 // Not passed, and not the race red flag either: a correct but slow solution could
                 // run out of time when instrumented.
                 status = .timeout
-                message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it finished): "
-                    + "races cannot be ruled out"
+                message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it ran to its "
+                    + "verdict): races cannot be ruled out"
                 let outcome = CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: status,
                                            durationMs: 0, message: message, evidence: notes)
                 return Result(outcome: outcome, summary: SanitizerSummary(ran: true, reports: kept.map(\.text), findings: kept.map(\.finding),
@@ -354,7 +368,17 @@ struct RacePass: Sendable {
                               milliseconds: 0, moduleBuildMilliseconds: 0)
             }
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer",
-                               reason: "every re-run check hung, here as in the checks (a deadlock), so the concurrency after the hang was never observed")
+                               reason: "every re-run check hung, here as in the checks (a deadlock), or had crashed there, so the "
+                                   + "concurrency after it was never observed")
+        } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut && plainReachedConcurrency.contains($0.check) }) {
+            // The pass runs even when the checks stopped before their threads (a rehearsal failed
+            // on purpose must not hide a race), so a race it sees counts. But no report there is
+            // not credit: the submission never showed, where it is scored, the concurrency the
+            // pass vouches for. What the sanitizer printed is still shown.
+            status = .skipped
+            message = "not assessed: no concurrent check reached its concurrent phase in the checks (each stopped before its "
+                + "threads started), so ThreadSanitizer seeing no race when the threads ran here earns nothing (a race it "
+                + "saw would have counted)"
         } else {
             message = "ThreadSanitizer reported no data race while \(ran) ran again"
                 + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
@@ -366,7 +390,13 @@ struct RacePass: Sendable {
         return Result(outcome: outcome, summary: summary, milliseconds: 0, moduleBuildMilliseconds: 0)
     }
 
-    /// The verdict when no re-run check reached its concurrent phase (`skipped`: nothing to judge).
+    /// Whether a check's status in the checks means the subject answered it to a verdict (it did
+    /// not hang, crash or break the sandbox there).
+    static func ranToTheEnd(_ status: CheckStatus?) -> Bool {
+        status == .pass || status == .fail
+    }
+
+    /// The verdict when the pass has nothing to judge or to credit (`skipped`).
     static func notAssessed(_ definition: RacePassDefinition, checks: [String], notes: [String] = [], under: String,
                             reason: String? = nil) -> Result {
         let message = "not assessed: " + (reason ?? "no concurrent check reached its concurrent phase \(under), so there was no "

@@ -1,8 +1,11 @@
 // corpus: determined candidate, class 4 (issue 17): sabotaging the rehearsal dodges the red flag.
 // An unsynchronised cache that recognises a storm's process by the first cache it is asked to make
-// (differential-model makes capacity 1 first; the storms' rehearsals make 64 and 1000) and then
-// loses every entry, so the single-threaded rehearsal fails and the storm never reaches its
-// concurrent phase: no no-concurrency-handling, and (before) no race pass either.
+// (when written, differential-model made capacity 1 first and the storms' rehearsals 64 and 1000)
+// and then loses every entry, so the single-threaded rehearsal fails and the storm never reaches
+// its concurrent phase: no no-concurrency-handling, and (before) no race pass either. Now
+// differential-model's run starts with capacity 64 too, so the trick fails that check as well (no
+// inconsistent-behaviour: the twin failed alike), and the race pass, which skips rehearsals,
+// still sees the race.
 import Foundation
 import Synchronization
 
