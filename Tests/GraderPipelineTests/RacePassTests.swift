@@ -348,6 +348,13 @@ import Wire
                                        plainStatuses: ["concurrent-storm": .pass], plainReachedConcurrency: Self.reachedInTheChecks)
         #expect(suspect.outcome.status == .timeout)
         #expect(suspect.outcome.message.contains("concurrent-storm hung only under ThreadSanitizer"))
+        // The other check's threads, watched to their end, had never been reached in the checks:
+        // they vouch for nothing, and the hang still decides.
+        let unreached = Self.observation("concurrent-lost-updates", log: "")
+        let mixed = RacePass.verdict(Self.definition, observations: [hung, unreached], findings: [],
+                                     plainStatuses: ["concurrent-storm": .pass, "concurrent-lost-updates": .fail],
+                                     plainReachedConcurrency: ["concurrent-storm"])
+        #expect(mixed.outcome.status == .timeout)
         for status in [CheckStatus.crash, .timeout, .sandboxViolation] {
             let result = RacePass.verdict(Self.definition, observations: [hung], findings: [],
                                           plainStatuses: ["concurrent-storm": status], plainReachedConcurrency: Self.reachedInTheChecks)

@@ -275,10 +275,10 @@ struct RacePass: Sendable {
     /// The pass's verdict, first rule that applies: a race in the submission's code, the
     /// sanitizer's interface named, standard error tampered with or overflowed, unconfirmed (in a
     /// check that reached its threads in the checks), or a check that reached its threads in the
-    /// checks but not here: `fail`. Nothing reached the
-    /// threads here: `skipped`. Every check that did hung: `timeout` where it ran to its verdict in
-    /// the checks, else `skipped`. None of the checks that reached their threads here had reached
-    /// them in the checks: `skipped` (no credit for silence). Otherwise `pass`.
+    /// checks but not here: `fail`. Nothing reached the threads here: `skipped`. No check watched
+    /// here to its end had reached its threads in the checks: `timeout` if one hung only here (it
+    /// ran to its verdict in the checks), `skipped` otherwise (a hang charged by the checks, or no
+    /// credit for silence about threads the checks never reached). Otherwise `pass`.
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
                         interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:],
                         plainReachedConcurrency: Set<String> = []) -> Result {
@@ -348,37 +348,31 @@ struct RacePass: Sendable {
                 + "ThreadSanitizer: the submission behaves differently when watched, so races cannot be ruled out"
         } else if !observations.contains(where: \.reachedConcurrency) {
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
-        } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut }) {
-            // A hang stops the concurrency the pass exists to watch: no report is no evidence of no
-            // race. A check that hangs in the checks too (a deadlock) is not assessed here; one
-            // that hangs only when instrumented is suspect.
+        } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut && plainReachedConcurrency.contains($0.check) }) {
+            // Nothing here watched, to its end, concurrency the checks had shown too. A hang stops
+            // the concurrency the pass exists to watch (no report is no evidence of no race): one
+            // only when instrumented is suspect; one where the check hung or crashed in the checks
+            // too is charged there. Threads watched here that the checks never reached (the pass
+            // runs whatever the checks reached, so a race seen there counts) earn nothing.
             let onlyHere = observations.filter {
                 $0.subject == 0 && $0.reachedConcurrency && $0.timedOut && Self.ranToTheEnd(plainStatuses[$0.check])
             }.map(\.check)
-            guard onlyHere.isEmpty else {
+            if !onlyHere.isEmpty {
                 // Not passed, and not the race red flag either: a correct but slow solution could
                 // run out of time when instrumented.
                 status = .timeout
                 message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it ran to its "
                     + "verdict): races cannot be ruled out"
-                let outcome = CheckOutcome(id: definition.id, title: definition.title, visibility: .hidden, status: status,
-                                           durationMs: 0, message: message, evidence: notes)
-                return Result(outcome: outcome, summary: SanitizerSummary(ran: true, reports: kept.map(\.text), findings: kept.map(\.finding),
-                                                                          checks: checks, notes: notes),
-                              milliseconds: 0, moduleBuildMilliseconds: 0)
+            } else if observations.contains(where: { $0.reachedConcurrency && !$0.timedOut }) {
+                status = .skipped
+                message = "not assessed: no concurrent check reached its concurrent phase in the checks (each stopped before "
+                    + "its threads started), so ThreadSanitizer seeing no race when the threads ran here earns nothing (a race "
+                    + "it saw would have counted)"
+            } else {
+                return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer",
+                                   reason: "every re-run check hung, here as in the checks (a deadlock), or had crashed there, "
+                                       + "so the concurrency after it was never observed")
             }
-            return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer",
-                               reason: "every re-run check hung, here as in the checks (a deadlock), or had crashed there, so the "
-                                   + "concurrency after it was never observed")
-        } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut && plainReachedConcurrency.contains($0.check) }) {
-            // The pass runs even when the checks stopped before their threads (a rehearsal failed
-            // on purpose must not hide a race), so a race it sees counts. But no report there is
-            // not credit: the submission never showed, where it is scored, the concurrency the
-            // pass vouches for. What the sanitizer printed is still shown.
-            status = .skipped
-            message = "not assessed: no concurrent check reached its concurrent phase in the checks (each stopped before its "
-                + "threads started), so ThreadSanitizer seeing no race when the threads ran here earns nothing (a race it "
-                + "saw would have counted)"
         } else {
             message = "ThreadSanitizer reported no data race while \(ran) ran again"
                 + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
