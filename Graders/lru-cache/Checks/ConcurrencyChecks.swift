@@ -8,9 +8,9 @@ import Wire
 /// storm's capacity, the same requests as in that check (``LRUDifferentialChecks/rehearse(_:capacity:)``).
 /// A violation there is a functional bug (say, a count that is not decremented on eviction),
 /// reported as a plain failure; a wrong answer or a crash there that `differential-model` did not
-/// see is `inconsistent-behaviour`. Making and filling the storm's cache, and making each lost-update
-/// round's cache, is the `setup` phase, still on one thread (so a subject that fails when a cache is
-/// made, as in the race pass, which skips the rehearsal, has not reached the threads).
+/// see is `inconsistent-behaviour`. Making and filling the storm's cache, and making the first
+/// lost-update round's cache, is the `setup` phase, still on one thread (so a subject that fails when
+/// a cache is made, as in the race pass, which skips the rehearsal, has not reached the threads).
 /// Everything after it is the `concurrent` phase, whose failures are the ones that raise
 /// `no-concurrency-handling` (the mapping's red-flag rules require that phase): a violation that only
 /// appears with 8 threads is missing concurrency handling. The race pass skips the rehearsal. A
@@ -272,8 +272,9 @@ public enum LRUConcurrencyChecks {
             let what = "\(threads) threads each putting \(lostUpdateKeysPerThread) distinct keys (\(capacity) in all) into one "
                 + "cache of capacity \(capacity) (round \(round + 1))"
             let registry = PutRegistry()
-            // Making the round's cache is single-threaded: a failure there is not the threads'.
-            context.enterPhase(setupPhase)
+            // Making the first round's cache is single-threaded: a failure there is not the threads'.
+            // Once threads have run, the check has reached them (what they did can break what follows).
+            if round == 0 { context.enterPhase(setupPhase) }
             let cache = try await RemoteLRUCache<Int, Int>.make(context, capacity: capacity, values: .shared)
             context.enterPhase(concurrentPhase)
             let sent = (0..<threads).map { putWork(thread: $0, registry: registry) }

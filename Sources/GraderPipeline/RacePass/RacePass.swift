@@ -275,10 +275,12 @@ struct RacePass: Sendable {
     /// The pass's verdict, first rule that applies: a race in the submission's code, the
     /// sanitizer's interface named, standard error tampered with or overflowed, unconfirmed (in a
     /// check that reached its threads in the checks), or a check that reached its threads in the
-    /// checks but not here: `fail`. Nothing reached the threads here: `skipped`. No check watched
-    /// here to its end had reached its threads in the checks: `timeout` if one hung only here (it
-    /// ran to its verdict in the checks), `skipped` otherwise (a hang charged by the checks, or no
-    /// credit for silence about threads the checks never reached). Otherwise `pass`.
+    /// checks but not here (a hang aside): `fail`. Nothing reached the threads here and nothing hung
+    /// only here: `skipped`. No check watched here to its end had reached its threads in the checks:
+    /// `timeout` if one hung only here (it ran to its verdict in the checks), `skipped` otherwise (a
+    /// hang charged by the checks, or no credit for silence about threads the checks never
+    /// reached). A check that stopped before its threads here as in the checks: `skipped` (the
+    /// pass saw only part). Otherwise `pass`, noting what crashed or hung.
     static func verdict(_ definition: RacePassDefinition, observations: [Observation], findings: [DistinctReport],
                         interfaceSymbols: [String] = [], plainStatuses: [String: CheckStatus] = [:],
                         plainReachedConcurrency: Set<String> = []) -> Result {
@@ -312,6 +314,12 @@ struct RacePass: Sendable {
                 && (!$0.reported || $0.standardErrorProbe == .unknown)
         }.map(\.label)
         let overflowed = observations.filter(\.standardErrorTruncated).map(\.label)
+        // Checks that hung here, where in the checks they ran to their verdict after reaching their
+        // threads (or reached them here first): suspect.
+        let hungOnlyHere = observations.filter {
+            $0.subject == 0 && $0.timedOut && Self.ranToTheEnd(plainStatuses[$0.check])
+                && ($0.reachedConcurrency || plainReachedConcurrency.contains($0.check))
+        }.map(\.check)
         let ran = checks.map { "`\($0)`" }.joined(separator: " and ")
 
         var status = CheckStatus.pass
@@ -341,38 +349,50 @@ struct RacePass: Sendable {
             status = .fail
             message = "standard error passed \(outputBytes >> 20) MiB while \(overflowed.joined(separator: ", ")) ran under "
                 + "ThreadSanitizer, so reports in the part not kept could have been lost: races cannot be ruled out"
-        } else if case let fellShort = observations.filter({ $0.subject == 0 && !$0.reachedConcurrency && plainReachedConcurrency.contains($0.check) }).map(\.check),
+        } else if case let fellShort = observations.filter({
+                      $0.subject == 0 && !$0.reachedConcurrency && !$0.timedOut && plainReachedConcurrency.contains($0.check)
+                  }).map(\.check),
                   !fellShort.isEmpty {
             status = .fail
             message = "\(fellShort.joined(separator: ", ")) reached the concurrent phase in the checks but not under "
                 + "ThreadSanitizer: the submission behaves differently when watched, so races cannot be ruled out"
-        } else if !observations.contains(where: \.reachedConcurrency) {
+        } else if !observations.contains(where: \.reachedConcurrency) && hungOnlyHere.isEmpty {
             return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer")
         } else if !observations.contains(where: { $0.reachedConcurrency && !$0.timedOut && plainReachedConcurrency.contains($0.check) }) {
-            // Nothing here watched, to its end, concurrency the checks had shown too. A hang stops
-            // the concurrency the pass exists to watch (no report is no evidence of no race): one
-            // only when instrumented is suspect; one where the check hung or crashed in the checks
-            // too is charged there. Threads watched here that the checks never reached (the pass
-            // runs whatever the checks reached, so a race seen there counts) earn nothing.
-            let onlyHere = observations.filter {
-                $0.subject == 0 && $0.reachedConcurrency && $0.timedOut && Self.ranToTheEnd(plainStatuses[$0.check])
-            }.map(\.check)
-            if !onlyHere.isEmpty {
-                // Not passed, and not the race red flag either: a correct but slow solution could
-                // run out of time when instrumented.
+            // Nothing was watched here, to its end, that the checks had reached too.
+            if !hungOnlyHere.isEmpty {
+                // A hang stops the concurrency the pass exists to watch (no report is no evidence of
+                // no race), and one only when instrumented is suspect: not passed, and not the race
+                // red flag either (a correct but slow solution could run out of time instrumented).
                 status = .timeout
-                message = "\(onlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it ran to its "
+                message = "\(hungOnlyHere.joined(separator: ", ")) hung only under ThreadSanitizer (in the checks it ran to its "
                     + "verdict): races cannot be ruled out"
-            } else if observations.contains(where: { $0.reachedConcurrency && !$0.timedOut }) {
+            } else if case let unreached = observations.filter({ $0.subject == 0 && $0.reachedConcurrency && !$0.timedOut }).map(\.check),
+                      !unreached.isEmpty {
+                // The pass runs whatever the checks reached, so a race seen there counts; silence
+                // there is no credit for concurrency never shown where it is scored.
                 status = .skipped
-                message = "not assessed: no concurrent check reached its concurrent phase in the checks (each stopped before "
-                    + "its threads started), so ThreadSanitizer seeing no race when the threads ran here earns nothing (a race "
-                    + "it saw would have counted)"
+                message = "not assessed: \(unreached.joined(separator: ", ")) never reached \(unreached.count == 1 ? "its" : "their") "
+                    + "concurrent phase in the checks (\(unreached.count == 1 ? "it" : "each") stopped before its threads "
+                    + "started), so ThreadSanitizer seeing no race when the threads ran here earns nothing (a race it saw "
+                    + "would have counted)"
             } else {
                 return notAssessed(definition, checks: checks, notes: notes, under: "under ThreadSanitizer",
-                                   reason: "every re-run check hung, here as in the checks (a deadlock), or had crashed there, "
-                                       + "so the concurrency after it was never observed")
+                                   reason: "every re-run check that reached its threads here hung, as it hung or crashed in the "
+                                       + "checks, so the concurrency after that was never observed")
             }
+        } else if case let stopped = observations.filter({
+                      $0.subject == 0 && !$0.reachedConcurrency && !plainReachedConcurrency.contains($0.check)
+                          && !hungOnlyHere.contains($0.check)
+                  }).map(\.check),
+                  !stopped.isEmpty {
+            // A check that stops before its threads here as in the checks (it fails as its objects
+            // are made, say) keeps that part of the concurrency out of the pass's sight, the part a
+            // subject could choose to hide: what the pass saw of the rest vouches for nothing.
+            status = .skipped
+            message = "not assessed: \(stopped.joined(separator: ", ")) stopped before \(stopped.count == 1 ? "its" : "their") "
+                + "threads, here as in the checks, so ThreadSanitizer watched only part of the concurrent checks, and its "
+                + "silence there earns nothing (a race it saw would have counted)"
         } else {
             message = "ThreadSanitizer reported no data race while \(ran) ran again"
                 + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")")
