@@ -9,6 +9,21 @@ import Wire
 
 /// The driver's end of the control channel, against a fake grader on a socket.
 @Suite struct SubjectMeterTests {
+    /// Ends the fake grader's reading (its peer shut down), waits until its thread is done, then
+    /// closes both ends. Tests run in parallel in one process: a thread still looping when its
+    /// descriptors are closed reads the next socket given the same number, another test's, and
+    /// steals its frames (seen as a CI run that hung, two tests each waiting for a lost frame).
+    static func closeAfterGrader(_ pair: [Int32], after graderDone: DispatchSemaphore, waited: Bool = false) {
+        shutdown(pair[0], Int32(SHUT_RDWR))
+        if !waited && graderDone.wait(timeout: .now() + 30) != .success {
+            // Left open rather than handed to another test's socket.
+            Issue.record("the fake grader's thread did not end after its peer shut down")
+            return
+        }
+        Glibc.close(pair[0])
+        Glibc.close(pair[1])
+    }
+
     /// A reading still in flight on another thread when the check ends (a service's idle probe)
     /// is answered before the report goes out, and nothing is asked after it: an answer left
     /// unread when the driver exits makes the grader's next read fail with a reset connection
@@ -16,11 +31,11 @@ import Wire
     @Test func theReportWaitsForAReadingInFlightAndIsTheLastFrame() throws {
         var pair: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]); close(pair[1]) }
+        let graderDone = DispatchSemaphore(value: 0)
+        defer { Self.closeAfterGrader(pair, after: graderDone, waited: true) }
         let meter = SubjectMeter(descriptor: pair[0])
         let grader = pair[1]
         let requestArrived = DispatchSemaphore(value: 0)
-        let graderDone = DispatchSemaphore(value: 0)
         // What the grader saw: the frames in order, and whether the report was already waiting in
         // its receive buffer when it answered the reading.
         let seen = Mutex<(kinds: [Frame.Kind], reportQueuedBeforeAnswer: Bool?)>(([], nil))
@@ -67,7 +82,8 @@ import Wire
     @Test func anotherSubjectArrivesAsADescriptorAndIsMeasuredByItsNumber() throws {
         var pair: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]); close(pair[1]) }
+        let graderDone = DispatchSemaphore(value: 0)
+        defer { Self.closeAfterGrader(pair, after: graderDone) }
         let meter = SubjectMeter(descriptor: pair[0])
         let grader = pair[1]
         // The "subject" the fake grader starts: the far end of a socket pair it keeps.
@@ -95,6 +111,7 @@ import Wire
                     break
                 }
             }
+            graderDone.signal()
         }
         graderThread.start()
 
@@ -117,7 +134,8 @@ import Wire
     @Test func aRefusedSubjectIsAnError() throws {
         var pair: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]); close(pair[1]) }
+        let graderDone = DispatchSemaphore(value: 0)
+        defer { Self.closeAfterGrader(pair, after: graderDone) }
         let meter = SubjectMeter(descriptor: pair[0])
         let grader = pair[1]
         let graderThread = Thread {
@@ -126,6 +144,7 @@ import Wire
             while let frame = try? reader.next(), frame.kind == .subjectRequest {
                 try? writer.send(Frame(.subjectStarted, id: frame.id, body: SubjectStart.refused("at most 4").wireBytes))
             }
+            graderDone.signal()
         }
         graderThread.start()
         #expect { try meter.startSubject() } throws: { ($0 as? MeterUnavailable)?.description.contains("at most 4") == true }
