@@ -79,9 +79,13 @@ final class ControlChannelServer: Sendable {
     /// and returns its report, or what went wrong, and what the probes came to for each subject
     /// (by its number).
     func finish(waitingAtMost seconds: Double = 2) async -> (report: DriverReport?, problem: String?, probes: [Int: StandardErrorProbe]) {
-        let watchdog = Task {
+        let watchdog = Task { [self] in
             try await Task.sleep(for: .seconds(seconds))
-            shutdown(descriptor, Int32(SHUT_RDWR))
+            // Under the lock `serve` closes the descriptor under: once closed, its number may be
+            // another grading's socket already.
+            state.withLock { state in
+                if !state.finished { shutdown(descriptor, Int32(SHUT_RDWR)) }
+            }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in
@@ -131,8 +135,8 @@ final class ControlChannelServer: Sendable {
                 break loop
             }
         }
-        close(descriptor)
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            close(descriptor)
             state.report = report
             state.problem = problem
             state.finished = true
