@@ -161,7 +161,9 @@ import Wire
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &channel) == 0)
         defer { close(channel[0]); close(channel[1]) }
         var pipeEnds: [Int32] = [-1, -1]
+        // Close-on-exec: a process another test starts meanwhile must not keep the write end open.
         #expect(pipe(&pipeEnds) == 0)
+        #expect(fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0)
         #expect(fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK) == 0)
         defer { close(pipeEnds[0]) }
         try FrameWriter(descriptor: channel[1]).send(Frame(.subjectStarted, id: 1, body: [1, 2, 3]), passing: pipeEnds[1])
